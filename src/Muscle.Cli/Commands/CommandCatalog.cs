@@ -1,0 +1,13 @@
+using System.CommandLine;
+using Muscle.Cli.Infrastructure;
+
+namespace Muscle.Cli.Commands;
+
+/// <summary>Every top-level verb of the tool, one file each. Add a line here when adding a command.</summary>
+public static class CommandCatalog
+{
+    public static IEnumerable<Command> All(CliContext ctx)
+    {
+        yield return VersionCommand.Create(ctx);
+    }
+}

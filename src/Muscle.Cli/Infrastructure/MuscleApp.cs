@@ -1,0 +1,62 @@
+using System.CommandLine;
+using Muscle.Cli.Commands;
+using Muscle.Infrastructure;
+
+namespace Muscle.Cli.Infrastructure;
+
+/// <summary>
+/// Composition root of the <c>muscle</c> tool: builds the command tree and owns the single top-level catch
+/// that turns user errors into one line and exit code 2 (stack trace only with <c>--verbose</c>).
+/// </summary>
+public static class MuscleApp
+{
+    public const int ExitOk = 0;
+    public const int ExitFailure = 1;
+    public const int ExitBadInput = 2;
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var verbose = new Option<bool>("--verbose") { Description = "Show stack traces for errors.", Recursive = true };
+        var root = new RootCommand(
+            "Muscle.NET: measure and fix negative flips when a task adapter moves to a new base LLM (MUSCLE, arXiv 2407.09435).");
+        root.Options.Add(verbose);
+        var ctx = new CliContext(stdout, stderr);
+        foreach (var command in CommandCatalog.All(ctx)) root.Subcommands.Add(command);
+
+        var parse = root.Parse(args);
+        var isVerbose = parse.GetValue(verbose);
+        if (parse.Errors.Count > 0)
+        {
+            var first = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal))
+                        ?? parse.Errors[0];
+            stderr.WriteLine($"error: {first.Message} (try --help)");
+            return ExitBadInput;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration
+            {
+                EnableDefaultExceptionHandler = false,
+                Output = stdout,
+                Error = stderr,
+            });
+        }
+        catch (MuscleInputException e)
+        {
+            stderr.WriteLine($"error: {e.OneLine()}");
+            if (isVerbose) stderr.WriteLine(e.ToString());
+            return ExitBadInput;
+        }
+        catch (OperationCanceledException)
+        {
+            stderr.WriteLine("error: cancelled");
+            return ExitFailure;
+        }
+        catch (Exception e)
+        {
+            stderr.WriteLine($"error: internal error: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}");
+            stderr.WriteLine(isVerbose ? e.ToString() : "(run again with --verbose for the stack trace; please report it)");
+            return ExitFailure;
+        }
+    }
+}
