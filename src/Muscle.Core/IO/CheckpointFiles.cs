@@ -169,20 +169,33 @@ public static partial class CheckpointFiles
             if (doc.RootElement.TryGetProperty("metadata", out var meta) && meta.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
                 throw new MuscleInputException("index \"metadata\" is not an object", file: indexPath);
 
-            var weightMap = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var item in map.EnumerateObject())
+            try
             {
-                var file = item.Value.ValueKind == JsonValueKind.String ? item.Value.GetString()! : null;
-                // Shards live next to the index; anything with a directory part could point outside the model.
-                if (string.IsNullOrEmpty(file) || file != Path.GetFileName(file) || file is "." or "..")
-                    throw new MuscleInputException($"weight '{item.Name}' maps to {item.Value.GetRawText()}, which is not a shard file name", file: indexPath);
-                if (!weightMap.TryAdd(item.Name, file))
-                    throw new MuscleInputException($"weight '{item.Name}' is listed twice in the index", file: indexPath);
+                return ReadWeightMapEntries(map, indexPath);
             }
-            if (weightMap.Count == 0)
-                throw new MuscleInputException("index \"weight_map\" is empty", file: indexPath);
-            return weightMap;
+            catch (InvalidOperationException e)
+            {
+                // A lone surrogate escape ("\ud800") parses but cannot become a string.
+                throw new MuscleInputException($"index holds a string that is not valid Unicode: {e.Message}", file: indexPath, inner: e);
+            }
         }
+    }
+
+    private static Dictionary<string, string> ReadWeightMapEntries(JsonElement map, string indexPath)
+    {
+        var weightMap = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var item in map.EnumerateObject())
+        {
+            var file = item.Value.ValueKind == JsonValueKind.String ? item.Value.GetString()! : null;
+            // Shards live next to the index; anything with a directory part could point outside the model.
+            if (string.IsNullOrEmpty(file) || file != Path.GetFileName(file) || file is "." or "..")
+                throw new MuscleInputException($"weight '{item.Name}' maps to {item.Value.GetRawText()}, which is not a shard file name", file: indexPath);
+            if (!weightMap.TryAdd(item.Name, file))
+                throw new MuscleInputException($"weight '{item.Name}' is listed twice in the index", file: indexPath);
+        }
+        if (weightMap.Count == 0)
+            throw new MuscleInputException("index \"weight_map\" is empty", file: indexPath);
+        return weightMap;
     }
 
     private static List<Dictionary<string, Tensor>> PlanShards(IReadOnlyDictionary<string, Tensor> tensors, long maxShardBytes)

@@ -133,20 +133,15 @@ public sealed class SafetensorsHeader
 
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
             var entries = new List<SafetensorsEntry>();
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            var metadataSeen = false;
-            foreach (var property in doc.RootElement.EnumerateObject())
+            try
             {
-                if (property.Name == "__metadata__")
-                {
-                    if (metadataSeen) throw Fail("duplicate __metadata__", path);
-                    metadataSeen = true;
-                    ReadMetadata(property.Value, metadata, path);
-                    continue;
-                }
-                if (!seen.Add(property.Name))
-                    throw Fail($"duplicate entry for tensor '{property.Name}'", path);
-                entries.Add(ReadEntry(property.Name, property.Value, path));
+                ReadProperties(doc.RootElement, metadata, entries, path);
+            }
+            catch (InvalidOperationException e)
+            {
+                // System.Text.Json accepts escapes such as a lone "\ud800" while parsing and only fails when the
+                // string is read; the reference (serde_json) rejects them outright.
+                throw Fail($"header holds a string that is not valid Unicode: {e.Message}", path, e);
             }
 
             var dataLength = fileLength - 8 - n;
@@ -165,6 +160,25 @@ public sealed class SafetensorsHeader
             });
             var warnings = CheckLayout(entries, dataLength, path);
             return new SafetensorsHeader(path, fileLength, n, metadata, entries, warnings);
+        }
+    }
+
+    private static void ReadProperties(JsonElement root, Dictionary<string, string> metadata, List<SafetensorsEntry> entries, string path)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var metadataSeen = false;
+        foreach (var property in root.EnumerateObject())
+        {
+            if (property.Name == "__metadata__")
+            {
+                if (metadataSeen) throw Fail("duplicate __metadata__", path);
+                metadataSeen = true;
+                ReadMetadata(property.Value, metadata, path);
+                continue;
+            }
+            if (!seen.Add(property.Name))
+                throw Fail($"duplicate entry for tensor '{property.Name}'", path);
+            entries.Add(ReadEntry(property.Name, property.Value, path));
         }
     }
 

@@ -129,6 +129,7 @@ public class CheckpointFilesTests
     [InlineData("{\"weight_map\": {}}", "index \"weight_map\" is empty")]
     [InlineData("{\"weight_map\": {\"a\": \"s.safetensors\", \"a\": \"s.safetensors\"}}", "weight 'a' is listed twice")]
     [InlineData("{\"weight_map\": {\n\"a\": }", "invalid JSON")]
+    [InlineData("{\"weight_map\": {\"a\\ud800\": \"s.safetensors\"}}", "index holds a string that is not valid Unicode")]
     public void MalformedIndexIsRefused(string json, string expected)
     {
         using var dir = new TempDir();

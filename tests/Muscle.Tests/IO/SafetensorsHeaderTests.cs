@@ -38,6 +38,8 @@ public class SafetensorsHeaderTests
     [InlineData("""{"__metadata__":[]}""", 0, "__metadata__ is not a JSON object")]
     [InlineData("""{"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,8]}}""", 8, "shape [4294967296, 4294967296] is too large for tensor 'w'")]
     [InlineData(""" {"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}""", 8, "header does not start with '{'")]
+    [InlineData("""{"w\ud800":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}""", 8, "header holds a string that is not valid Unicode")]
+    [InlineData("""{"__metadata__":{"k":"\udc00"}}""", 0, "header holds a string that is not valid Unicode")]
     public void RejectsDefectiveHeader(string json, int dataBytes, string expected)
     {
         var e = ParseFails(IoTestFiles.Image(json, dataBytes));
