@@ -9,7 +9,8 @@ public readonly record struct RateInterval(double Lower, double Upper);
 /// </summary>
 public static class Wilson
 {
-    public const double Z95 = 1.959963984540054;
+    /// <summary>z for a two-sided 95% interval, as MUSCLE-SPEC §2 fixes it.</summary>
+    public const double Z95 = 1.96;
 
     public static RateInterval Interval(int k, int n, double z = Z95)
     {
@@ -22,6 +23,9 @@ public static class Wilson
         var denominator = 1 + z2 / n;
         var centre = (p + z2 / (2.0 * n)) / denominator;
         var half = z * Math.Sqrt(p * (1 - p) / n + z2 / (4.0 * n * n)) / denominator;
-        return new RateInterval(Math.Max(0, centre - half), Math.Min(1, centre + half));
+        // At k = 0 and k = n the bound is exactly 0 / 1; the formula only reaches it up to rounding.
+        var lower = k == 0 ? 0 : Math.Max(0, centre - half);
+        var upper = k == n ? 1 : Math.Min(1, centre + half);
+        return new RateInterval(lower, upper);
     }
 }
