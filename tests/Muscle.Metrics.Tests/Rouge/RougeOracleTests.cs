@@ -123,9 +123,11 @@ public class RougeOracleTests
     private static void Near(JsonElement expected, double actual, int? places, string what)
     {
         var raw = expected.GetRawText();
-        var decimals = places ?? (raw.Contains('.') ? raw.Length - raw.IndexOf('.') - 1 : 0);
-        // Short literals (1.0, 0.8, 0.4) are exact values, not roundings.
-        var tol = decimals < 4 ? 1e-9 : 0.5 * Math.Pow(10, -decimals) + 1e-12;
+        var written = raw.Contains('.') ? raw.Length - raw.IndexOf('.') - 1 : 0;
+        // Short literals without stated places (1.0, 0.8, 0.4) are exact values, not roundings.
+        var tol = places is { } p ? 0.5 * Math.Pow(10, -p) + 1e-12
+            : written < 4 ? 1e-9
+            : 0.5 * Math.Pow(10, -written) + 1e-12;
         Assert.True(Math.Abs(expected.GetDouble() - actual) <= tol, $"{what}: expected {raw}, got {actual}");
     }
 }
