@@ -56,6 +56,9 @@ public class PorterStemmerTests
     {
         Assert.Equal(["the", "cat", "s", "run", "runs"], RougeTokenizer.Tokenize("The cat's RUN runs", useStemmer: false));
         Assert.Equal(["the", "cat", "s", "run", "run", "die"], RougeTokenizer.Tokenize("The cat's RUN runs dies", useStemmer: true));
+        // "bus" would stem to "bu"; three-letter tokens are left alone.
+        Assert.Equal("bu", PorterStemmer.Stem("bus"));
+        Assert.Equal(["bus", "buse"], RougeTokenizer.Tokenize("bus buses", useStemmer: true));
         Assert.Equal(["caf", "2024"], RougeTokenizer.Tokenize("Café, 2024!", useStemmer: false));
     }
 }
