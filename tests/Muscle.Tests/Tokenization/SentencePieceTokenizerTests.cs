@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Muscle.Testing;
 using Muscle.Tokenization;
 
@@ -143,6 +144,26 @@ public sealed class SentencePieceTokenizerTests : IDisposable
             Assert.True(t.AddsBos);
             Assert.Equal(reference.VocabularyFingerprint, t.VocabularyFingerprint);
         }
+    }
+
+    [SharedDataFact("models", "stories260K", "tok512.model")]
+    public void Byte_fallback_tokenizer_json_without_template_or_config_names_no_bos()
+    {
+        var full = Path.Combine(_tmp, "full");
+        MuscleTokenizer.WriteHfFilesForSentencePiece(ModelPath, full, SpecialTokens.FromSentencePieceModel(ModelPath));
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(full, "tokenizer.json")))!.AsObject();
+        json["post_processor"] = null;
+        var bare = Path.Combine(_tmp, "bare");
+        Directory.CreateDirectory(bare);
+        File.WriteAllText(Path.Combine(bare, "tokenizer.json"), json.ToJsonString());
+
+        var tok = MuscleTokenizer.FromDirectory(bare);
+        Assert.Null(tok.BosId);
+        Assert.Null(tok.EosId);
+        Assert.Equal(0, tok.UnkId);
+        Assert.False(tok.AddsBos);
+        var reference = MuscleTokenizer.FromSentencePieceModel(ModelPath);
+        Assert.Equal(reference.Encode("Once upon a time\n", addBos: false), tok.Encode("Once upon a time\n"));
     }
 
     [SharedDataFact("models", "stories260K", "tok512.model")]
