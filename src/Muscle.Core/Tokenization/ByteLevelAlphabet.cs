@@ -37,13 +37,6 @@ internal static class ByteLevelAlphabet
         return [.. bytes];
     }
 
-    public static string BytesToToken(ReadOnlySpan<byte> bytes)
-    {
-        var chars = new char[bytes.Length];
-        for (var i = 0; i < bytes.Length; i++) chars[i] = ByteToChar[bytes[i]];
-        return new string(chars);
-    }
-
     /// <summary>SentencePiece byte-fallback pieces are spelled exactly <c>&lt;0xXX&gt;</c> with upper-case hex.</summary>
     public static bool TryParseBytePiece(string piece, out byte value)
     {

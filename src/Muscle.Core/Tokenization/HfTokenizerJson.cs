@@ -47,6 +47,10 @@ internal sealed class HfTokenizerJson
     public string? TemplateBos { get; init; }
     public string? TemplateEos { get; init; }
 
+    /// <summary>One past the largest id in the vocab or the added tokens.</summary>
+    public int IdCount =>
+        Math.Max(Vocab.Count == 0 ? 0 : Vocab.Values.Max() + 1, AddedTokens.Count == 0 ? 0 : AddedTokens.Max(a => a.Id) + 1);
+
     public static HfTokenizerJson Load(string path)
     {
         using var doc = HfJson.Load(path);
@@ -131,7 +135,7 @@ internal sealed class HfTokenizerJson
     public SentencePieceModel ToSentencePieceModel(int? bosId, int? eosId, int? padId)
     {
         if (Kind != HfTokenizerKind.SentencePieceBpe) throw new InvalidOperationException("not a SentencePiece-style tokenizer.json");
-        var size = Math.Max(Vocab.Count == 0 ? 0 : Vocab.Values.Max() + 1, AddedTokens.Count == 0 ? 0 : AddedTokens.Max(a => a.Id) + 1);
+        var size = IdCount;
         var tokens = new string?[size];
         foreach (var (t, id) in Vocab) tokens[id] = t;
         foreach (var a in AddedTokens) tokens[a.Id] ??= a.Content;

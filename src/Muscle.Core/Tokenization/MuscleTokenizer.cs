@@ -60,7 +60,8 @@ public sealed class MuscleTokenizer
         _special = new bool[VocabSize];
         foreach (var id in source.ControlIds.Concat(source.Added.Where(a => a.Special).Select(a => a.Id)))
             _special[id] = true;
-        foreach (var id in new[] { BosId, PadId, UnkId }.Concat(EosIds.Select(x => (int?)x)))
+        // Like HF's all_special_ids: the tokenizer's own specials, not every id generation_config stops at.
+        foreach (var id in new[] { BosId, EosId, PadId, UnkId })
             if (id is { } v) _special[v] = true;
         VocabularyFingerprint = Fingerprint(_tokens);
     }
@@ -238,12 +239,12 @@ public sealed class MuscleTokenizer
             throw new MuscleInputException($"SentencePiece model type {model.ModelType} is not BPE; only BPE models are supported", modelPath);
         if (model.NormalizerName is not ("identity" or ""))
             throw new MuscleInputException($"SentencePiece normalizer \"{model.NormalizerName}\" is not supported (train with identity)", modelPath);
-        LlamaTokenizer inner;
-        using (var stream = new MemoryStream(bytes, writable: false))
+        var inner = Wrap(modelPath, () =>
         {
-            inner = LlamaTokenizer.Create(stream, addBeginOfSentence: false, addEndOfSentence: false,
-                specialTokens: added.Count > 0 ? added.ToDictionary(a => a.Content, a => a.Id) : null);
-        }
+            using var stream = new MemoryStream(bytes, writable: false);
+            return LlamaTokenizer.Create(stream, addBeginOfSentence: false, addEndOfSentence: false,
+                specialTokens: added.Count > 0 ? added.DistinctBy(a => a.Content).ToDictionary(a => a.Content, a => a.Id) : null);
+        });
         var size = Math.Max(model.Pieces.Count, added.Count == 0 ? 0 : added.Max(a => a.Id) + 1);
         var tokens = new string?[size];
         for (var i = 0; i < model.Pieces.Count; i++) tokens[i] = model.Pieces[i].Piece;
@@ -275,7 +276,7 @@ public sealed class MuscleTokenizer
 
     private static MuscleTokenizer FromByteLevelJson(HfTokenizerJson json, HfSpecialTokenConfig cfg)
     {
-        var added = json.AddedTokens.ToDictionary(a => a.Content, a => a.Id, StringComparer.Ordinal);
+        var added = json.AddedTokens.DistinctBy(a => a.Content).ToDictionary(a => a.Content, a => a.Id, StringComparer.Ordinal);
         Regex? regex = null;
         if (json.SplitPattern is not null)
         {
@@ -299,16 +300,15 @@ public sealed class MuscleTokenizer
             Normalizer = json.NfcNormalize ? new NfcNormalizer() : null,
             UnknownToken = json.UnkToken,
         };
-        var inner = BpeTokenizer.Create(options);
+        var inner = Wrap(json.FilePath, () => BpeTokenizer.Create(options));
 
-        var size = Math.Max(json.Vocab.Count == 0 ? 0 : json.Vocab.Values.Max() + 1, json.AddedTokens.Count == 0 ? 0 : json.AddedTokens.Max(a => a.Id) + 1);
-        var tokens = new string?[size];
+        var tokens = new string?[json.IdCount];
         foreach (var (t, id) in json.Vocab) tokens[id] = t;
         foreach (var a in json.AddedTokens) tokens[a.Id] = a.Content;
         var source = new Source("byte-level BPE (tokenizer.json)", tokens)
         {
+            // HF's ByteLevel decoder keeps the prefix space it added, so streaming keeps it too.
             AddPrefixSpace = json.AddPrefixSpace,
-            DummyPrefix = json.AddPrefixSpace,
             Added = json.AddedTokens,
             Specials = Specials(cfg, json, defaults: null, addBosDefault: json.TemplateBos is not null),
         };
@@ -337,6 +337,19 @@ public sealed class MuscleTokenizer
             AddEos = cfg.AddEosToken ?? json?.TemplateEos is not null,
             AddEosExplicitIn = cfg.AddEosToken is not null ? tc : null,
         };
+    }
+
+    /// <summary>Microsoft.ML.Tokenizers reports bad model data as argument/format errors; name the file instead.</summary>
+    private static T Wrap<T>(string file, Func<T> create)
+    {
+        try
+        {
+            return create();
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException or InvalidDataException)
+        {
+            throw new MuscleInputException($"Microsoft.ML.Tokenizers rejected the tokenizer: {e.Message}", file, inner: e);
+        }
     }
 
     private int? Resolve(SpecialSource s) =>
