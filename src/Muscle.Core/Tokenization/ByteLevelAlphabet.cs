@@ -37,6 +37,15 @@ internal static class ByteLevelAlphabet
         return [.. bytes];
     }
 
+    /// <summary>The byte-level spelling of text: its UTF-8 bytes, each as its table character.</summary>
+    public static string TextToToken(string text)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        var chars = new char[bytes.Length];
+        for (var i = 0; i < bytes.Length; i++) chars[i] = ByteToChar[bytes[i]];
+        return new string(chars);
+    }
+
     /// <summary>SentencePiece byte-fallback pieces are spelled exactly <c>&lt;0xXX&gt;</c> with upper-case hex.</summary>
     public static bool TryParseBytePiece(string piece, out byte value)
     {

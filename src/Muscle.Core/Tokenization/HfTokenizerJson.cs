@@ -43,6 +43,9 @@ internal sealed class HfTokenizerJson
 
     public bool NfcNormalize { get; init; }
 
+    /// <summary>Byte-level: model.ignore_merges (Llama 3) — a pre-token that is itself in the vocab is taken whole.</summary>
+    public bool IgnoreMerges { get; init; }
+
     /// <summary>Special tokens the post-processor template puts before / after a single sequence.</summary>
     public string? TemplateBos { get; init; }
     public string? TemplateEos { get; init; }
@@ -121,6 +124,7 @@ internal sealed class HfTokenizerJson
         {
             FilePath = path, Kind = HfTokenizerKind.ByteLevelBpe, Vocab = vocab, Merges = merges, AddedTokens = added,
             UnkToken = HfJson.String(model, "unk_token", path), SplitPattern = pattern, AddPrefixSpace = addPrefixSpace,
+            IgnoreMerges = HfJson.Bool(model, "ignore_merges", path) ?? false,
             NfcNormalize = features.Normalizer.Any(e => Type(e) == "NFC"), TemplateBos = templateBos, TemplateEos = templateEos,
         };
     }

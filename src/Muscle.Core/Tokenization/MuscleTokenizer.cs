@@ -27,6 +27,7 @@ public sealed class MuscleTokenizer
     private readonly bool _byteFallback;
     private readonly bool _stripSpaceAfterBos;
     private readonly bool _addPrefixSpace;
+    private readonly WholeWords? _wholeWords;
 
     private MuscleTokenizer(Tokenizer inner, Source source)
     {
@@ -41,6 +42,7 @@ public sealed class MuscleTokenizer
         _byteFallback = source.ByteFallback;
         _stripSpaceAfterBos = source.DummyPrefix;
         _addPrefixSpace = source.AddPrefixSpace;
+        _wholeWords = source.WholeWords;
         _addedNonSpecial = source.Added.Where(a => !a.Special).Select(a => a.Id).ToHashSet();
 
         var s = source.Specials;
@@ -111,12 +113,60 @@ public sealed class MuscleTokenizer
         if (_sentencePiece is not null)
             body = _sentencePiece.EncodeToIds(text, addBeginningOfSentence: false, addEndOfSentence: false);
         else
-            body = _inner.EncodeToIds(_addPrefixSpace && !text.StartsWith(' ') ? " " + text : text);
+        {
+            var prefixed = _addPrefixSpace && !text.StartsWith(' ') ? " " + text : text;
+            body = _wholeWords is null ? _inner.EncodeToIds(prefixed) : EncodeIgnoringMerges(prefixed, _wholeWords);
+        }
         if (!(addBos && AddsBos) && !AddsEos) return body;
         var ids = new List<int>(body.Count + 2);
         if (addBos && AddsBos) ids.Add(BosId!.Value);
         ids.AddRange(body);
         if (AddsEos) ids.Add(EosId!.Value);
+        return ids;
+    }
+
+    /// <summary>
+    /// HF's BPE with <c>ignore_merges</c>: split out added tokens, pre-tokenise with the regex (gaps between matches
+    /// are pieces too, as in Split "Isolated"), and take a piece whole when its byte-level spelling is in the vocab;
+    /// only other pieces go through BPE. BpeTokenizer has no such switch.
+    /// </summary>
+    private List<int> EncodeIgnoringMerges(string text, WholeWords w)
+    {
+        var ids = new List<int>();
+        void Piece(string piece)
+        {
+            if (piece.Length == 0) return;
+            if (w.Vocab.TryGetValue(ByteLevelAlphabet.TextToToken(piece), out var id)) ids.Add(id);
+            else ids.AddRange(_inner.EncodeToIds(piece));
+        }
+        void Segment(string segment)
+        {
+            if (_inner.Normalizer is { } n) segment = n.Normalize(segment);
+            if (w.PreTokenizer is null)
+            {
+                Piece(segment);
+                return;
+            }
+            var at = 0;
+            foreach (Match m in w.PreTokenizer.Matches(segment))
+            {
+                Piece(segment[at..m.Index]);
+                Piece(m.Value);
+                at = m.Index + m.Length;
+            }
+            Piece(segment[at..]);
+        }
+        var pos = 0;
+        if (w.AddedTokens is not null)
+        {
+            foreach (Match m in w.AddedTokens.Matches(text))
+            {
+                Segment(text[pos..m.Index]);
+                ids.Add(w.AddedIds[m.Value]);
+                pos = m.Index + m.Length;
+            }
+        }
+        Segment(text[pos..]);
         return ids;
     }
 
@@ -309,6 +359,9 @@ public sealed class MuscleTokenizer
         {
             // HF's ByteLevel decoder keeps the prefix space it added, so streaming keeps it too.
             AddPrefixSpace = json.AddPrefixSpace,
+            WholeWords = json.IgnoreMerges
+                ? new WholeWords(json.Vocab, regex, added.Count == 0 ? null : AddedTokenRegex(added.Keys), added)
+                : null,
             Added = json.AddedTokens,
             Specials = Specials(cfg, json, defaults: null, addBosDefault: json.TemplateBos is not null),
         };
@@ -338,6 +391,10 @@ public sealed class MuscleTokenizer
             AddEosExplicitIn = cfg.AddEosToken is not null ? tc : null,
         };
     }
+
+    /// <summary>Leftmost-longest match of added tokens, as HF's added-token splitter does.</summary>
+    private static Regex AddedTokenRegex(IEnumerable<string> contents) =>
+        new(string.Join('|', contents.OrderByDescending(c => c.Length).Select(Regex.Escape)), RegexOptions.CultureInvariant);
 
     /// <summary>Microsoft.ML.Tokenizers reports bad model data as argument/format errors; name the file instead.</summary>
     private static T Wrap<T>(string file, Func<T> create)
@@ -388,8 +445,12 @@ public sealed class MuscleTokenizer
         public bool AddPrefixSpace { get; init; }
         public IReadOnlyList<HfAddedToken> Added { get; init; } = [];
         public IReadOnlyList<int> ControlIds { get; init; } = [];
+        public WholeWords? WholeWords { get; init; }
         public required SpecialSources Specials { get; init; }
     }
+
+    private sealed record WholeWords(
+        IReadOnlyDictionary<string, int> Vocab, Regex? PreTokenizer, Regex? AddedTokens, IReadOnlyDictionary<string, int> AddedIds);
 
     /// <summary>A special token named in a config, given as an id in another, or named by the tokenizer itself.</summary>
     private sealed record SpecialSource(string? Name, string? NameFile, int? Id, string? IdFile, string? FallbackName, string? FallbackFile);

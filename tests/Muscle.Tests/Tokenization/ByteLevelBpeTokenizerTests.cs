@@ -176,6 +176,23 @@ public sealed class ByteLevelBpeTokenizerTests : IDisposable
     }
 
     [Fact]
+    public void Ignore_merges_takes_a_pre_token_in_the_vocab_whole()
+    {
+        // "world" (id 23) is in the vocab but no merge builds it: plain BPE gives w or l d, ignore_merges gives 23.
+        // " lower" (Ġlower) is not in the vocab, so it still goes through the merges: Ġ low er.
+        void AddWorld(JsonObject json) => json["model"]!["vocab"]!["world"] = 23;
+        var plain = MuscleTokenizer.FromDirectory(CopyFixture(Path.Combine(_tmp, "plain"), AddWorld));
+        var whole = MuscleTokenizer.FromDirectory(CopyFixture(Path.Combine(_tmp, "whole"), json =>
+        {
+            AddWorld(json);
+            json["model"]!["ignore_merges"] = true;
+        }));
+        const string text = "hello<|endoftext|>world lower  hello!";
+        Assert.Equal([15, 22, 7, 13, 4, 1, 8, 21, 20, 8, 8, 15, 0], plain.Encode(text));
+        Assert.Equal([15, 22, 23, 8, 21, 20, 8, 8, 15, 0], whole.Encode(text));
+    }
+
+    [Fact]
     public void Fingerprint_tracks_the_vocabulary()
     {
         var a = MuscleTokenizer.FromDirectory(FixtureDir);

@@ -167,6 +167,27 @@ public sealed class SentencePieceTokenizerTests : IDisposable
     }
 
     [SharedDataFact("models", "stories260K", "tok512.model")]
+    public void Metaspace_layout_of_newer_llama_files_is_recognised()
+    {
+        // transformers with legacy=false writes no normalizer and a Metaspace pre-tokenizer/decoder instead.
+        var full = Path.Combine(_tmp, "full");
+        MuscleTokenizer.WriteHfFilesForSentencePiece(ModelPath, full, SpecialTokens.FromSentencePieceModel(ModelPath));
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(full, "tokenizer.json")))!.AsObject();
+        json["normalizer"] = null;
+        json["pre_tokenizer"] = JsonNode.Parse("""{ "type": "Metaspace", "replacement": "▁", "prepend_scheme": "first", "split": false }""");
+        json["decoder"] = JsonNode.Parse("""{ "type": "Metaspace", "replacement": "▁", "prepend_scheme": "first", "split": false }""");
+        var dir = Path.Combine(_tmp, "metaspace");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "tokenizer.json"), json.ToJsonString());
+
+        var tok = MuscleTokenizer.FromDirectory(dir);
+        var reference = MuscleTokenizer.FromSentencePieceModel(ModelPath);
+        const string text = "Lily's mom said, \"Lily, let's go!\"\nOK é";
+        Assert.Equal(reference.Encode(text), tok.Encode(text));
+        Assert.Equal(text, tok.Decode(tok.Encode(text)));
+    }
+
+    [SharedDataFact("models", "stories260K", "tok512.model")]
     public void A_directory_with_only_tokenizer_model_uses_sentencepiece_defaults()
     {
         var dir = Path.Combine(_tmp, "model-only");
