@@ -18,6 +18,19 @@ public sealed class SentencePieceTokenizerTests : IDisposable
 
     private static string ModelPath => SharedData.Path("models", "stories260K", "tok512.model");
 
+    /// <summary>A directory holding only the tokenizer.json we write for tok512.model, edited.</summary>
+    private string WrittenJsonVariant(string name, Action<JsonObject> edit)
+    {
+        var full = Path.Combine(_tmp, name + "-full");
+        MuscleTokenizer.WriteHfFilesForSentencePiece(ModelPath, full, SpecialTokens.FromSentencePieceModel(ModelPath));
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(full, "tokenizer.json")))!.AsObject();
+        edit(json);
+        var dir = Path.Combine(_tmp, name);
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "tokenizer.json"), json.ToJsonString());
+        return dir;
+    }
+
     private static (int[] Ids, string Text) Expected()
     {
         using var stream = File.OpenRead(SharedData.Path("models", "stories260K", "expected_greedy.json"));
@@ -149,15 +162,7 @@ public sealed class SentencePieceTokenizerTests : IDisposable
     [SharedDataFact("models", "stories260K", "tok512.model")]
     public void Byte_fallback_tokenizer_json_without_template_or_config_names_no_bos()
     {
-        var full = Path.Combine(_tmp, "full");
-        MuscleTokenizer.WriteHfFilesForSentencePiece(ModelPath, full, SpecialTokens.FromSentencePieceModel(ModelPath));
-        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(full, "tokenizer.json")))!.AsObject();
-        json["post_processor"] = null;
-        var bare = Path.Combine(_tmp, "bare");
-        Directory.CreateDirectory(bare);
-        File.WriteAllText(Path.Combine(bare, "tokenizer.json"), json.ToJsonString());
-
-        var tok = MuscleTokenizer.FromDirectory(bare);
+        var tok = MuscleTokenizer.FromDirectory(WrittenJsonVariant("bare", json => json["post_processor"] = null));
         Assert.Null(tok.BosId);
         Assert.Null(tok.EosId);
         Assert.Equal(0, tok.UnkId);
@@ -170,17 +175,12 @@ public sealed class SentencePieceTokenizerTests : IDisposable
     public void Metaspace_layout_of_newer_llama_files_is_recognised()
     {
         // transformers with legacy=false writes no normalizer and a Metaspace pre-tokenizer/decoder instead.
-        var full = Path.Combine(_tmp, "full");
-        MuscleTokenizer.WriteHfFilesForSentencePiece(ModelPath, full, SpecialTokens.FromSentencePieceModel(ModelPath));
-        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(full, "tokenizer.json")))!.AsObject();
-        json["normalizer"] = null;
-        json["pre_tokenizer"] = JsonNode.Parse("""{ "type": "Metaspace", "replacement": "▁", "prepend_scheme": "first", "split": false }""");
-        json["decoder"] = JsonNode.Parse("""{ "type": "Metaspace", "replacement": "▁", "prepend_scheme": "first", "split": false }""");
-        var dir = Path.Combine(_tmp, "metaspace");
-        Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "tokenizer.json"), json.ToJsonString());
-
-        var tok = MuscleTokenizer.FromDirectory(dir);
+        var tok = MuscleTokenizer.FromDirectory(WrittenJsonVariant("metaspace", json =>
+        {
+            json["normalizer"] = null;
+            json["pre_tokenizer"] = JsonNode.Parse("""{ "type": "Metaspace", "replacement": "▁", "prepend_scheme": "first", "split": false }""");
+            json["decoder"] = JsonNode.Parse("""{ "type": "Metaspace", "replacement": "▁", "prepend_scheme": "first", "split": false }""");
+        }));
         var reference = MuscleTokenizer.FromSentencePieceModel(ModelPath);
         const string text = "Lily's mom said, \"Lily, let's go!\"\nOK é";
         Assert.Equal(reference.Encode(text), tok.Encode(text));
