@@ -4,9 +4,8 @@ using Microsoft.ML.Tokenizers;
 namespace Muscle.Tokenization;
 
 /// <summary>
-/// HF's <c>NFC</c> normalizer (Qwen2), which Microsoft.ML.Tokenizers does not ship. Caveat: with
-/// InvariantGlobalization (Directory.Build.props) .NET has no Unicode normalisation data and returns the text
-/// unchanged, so decomposed input is tokenised as given; ordinary (already NFC) text is unaffected.
+/// HF's <c>NFC</c> normalizer (Qwen2), which Microsoft.ML.Tokenizers does not ship. It relies on ICU (the build
+/// keeps globalization on for this reason; an invariant-globalization host would return the text unchanged).
 /// </summary>
 internal sealed class NfcNormalizer : Normalizer
 {
