@@ -46,7 +46,7 @@ public sealed class Gpt2Model : nn.Module
             throw new ArgumentException($"GPT-2 has {_maxPositions} learned positions; got {past} cached + {t} new");
         var device = inputIds.device;
         var positions = torch.arange(past, past + t, 1, ScalarType.Int64, device).unsqueeze(0);   // [1, T]
-        var ctx = new DecoderContext(null, null, CausalAttention.BlockedMask(past, t, attentionMask, null, device), cache);
+        var ctx = DecoderContext.Create(null, t, cache, attentionMask, null, device);
         var h = _drop.call(_wte.call(inputIds) + _wpe.call(positions));                            // [B, T, C]
         foreach (var block in _h) h = block.call(h, ctx);
         return _lnF.call(h).MoveToOuterDisposeScope();

@@ -35,10 +35,7 @@ public sealed class LlamaModel : nn.Module
     public Tensor forward(Tensor inputIds, KvCache? cache, Tensor? attentionMask)
     {
         using var scope = torch.NewDisposeScope();
-        long past = cache?.Length ?? 0, t = inputIds.shape[1];
-        var device = inputIds.device;
-        var (cos, sin) = _rope.CosSin(past, t, device);
-        var ctx = new DecoderContext(cos, sin, CausalAttention.BlockedMask(past, t, attentionMask, _slidingWindow, device), cache);
+        var ctx = DecoderContext.Create(_rope, inputIds.shape[1], cache, attentionMask, _slidingWindow, inputIds.device);
         var h = _embedTokens.call(inputIds);                                       // [B, T, C]
         foreach (var layer in _layers) h = layer.call(h, ctx);
         return _norm.call(h).MoveToOuterDisposeScope();

@@ -6,45 +6,29 @@ using static TorchSharp.torch;
 
 namespace Muscle.Models.Phi;
 
-// Shapes: B batch, T new positions, S cached + new positions, H heads, Hkv kv heads, D head dim, C hidden.
-// x [B, T, C] -> [B, T, C]. Only the first R = rotary dim channels of each head are rotated.
+// Shapes: x [B, T, C] -> [B, T, C] (see RotarySelfAttention); only the first R = rotary dim channels of a head rotate.
 
 /// <summary>HF PhiAttention: q/k/v with bias, partial rotary, output projection <c>dense</c>.</summary>
-public sealed class PhiAttention : nn.Module<Tensor, DecoderContext, Tensor>
+public sealed class PhiAttention : RotarySelfAttention
 {
     [ComponentName(Name = "q_proj")] private readonly AdaptableLinear _qProj;
     [ComponentName(Name = "k_proj")] private readonly AdaptableLinear _kProj;
     [ComponentName(Name = "v_proj")] private readonly AdaptableLinear _vProj;
     [ComponentName(Name = "dense")] private readonly AdaptableLinear _dense;
-    private readonly int _layer, _heads, _kvHeads, _headDim;
-    private readonly double _dropout;
 
-    public PhiAttention(PhiConfig cfg, int layer, Device? device, ScalarType? dtype) : base(nameof(PhiAttention))
+    public PhiAttention(PhiConfig cfg, int layer, Device? device, ScalarType? dtype)
+        : base(nameof(PhiAttention), layer, cfg.NumHeads, cfg.NumKeyValueHeads, cfg.HeadDim, cfg.AttentionDropout)
     {
-        _layer = layer;
-        _heads = cfg.NumHeads;
-        _kvHeads = cfg.NumKeyValueHeads;
-        _headDim = cfg.HeadDim;
-        _dropout = cfg.AttentionDropout;
-        _qProj = new AdaptableLinear(cfg.HiddenSize, _heads * _headDim, true, device: device, dtype: dtype);
-        _kProj = new AdaptableLinear(cfg.HiddenSize, _kvHeads * _headDim, true, device: device, dtype: dtype);
-        _vProj = new AdaptableLinear(cfg.HiddenSize, _kvHeads * _headDim, true, device: device, dtype: dtype);
-        _dense = new AdaptableLinear(_heads * _headDim, cfg.HiddenSize, true, device: device, dtype: dtype);
+        int q = cfg.NumHeads * cfg.HeadDim, kv = cfg.NumKeyValueHeads * cfg.HeadDim;
+        _qProj = new AdaptableLinear(cfg.HiddenSize, q, true, device: device, dtype: dtype);
+        _kProj = new AdaptableLinear(cfg.HiddenSize, kv, true, device: device, dtype: dtype);
+        _vProj = new AdaptableLinear(cfg.HiddenSize, kv, true, device: device, dtype: dtype);
+        _dense = new AdaptableLinear(q, cfg.HiddenSize, true, device: device, dtype: dtype);
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x, DecoderContext ctx)
-    {
-        using var scope = torch.NewDisposeScope();
-        long b = x.shape[0], t = x.shape[1];
-        var q = _qProj.call(x).view(b, t, _heads, _headDim).transpose(1, 2);      // [B, H, T, D]
-        var k = _kProj.call(x).view(b, t, _kvHeads, _headDim).transpose(1, 2);    // [B, Hkv, T, D]
-        var v = _vProj.call(x).view(b, t, _kvHeads, _headDim).transpose(1, 2);    // [B, Hkv, T, D]
-        q = RotaryEmbedding.Apply(q, ctx.Cos!, ctx.Sin!);
-        k = RotaryEmbedding.Apply(k, ctx.Cos!, ctx.Sin!);
-        if (ctx.Cache is { } cache) (k, v) = cache.Append(_layer, k, v);         // [B, Hkv, S, D]
-        var o = CausalAttention.Attend(q, k, v, ctx.Blocked, 1.0 / Math.Sqrt(_headDim), training ? _dropout : 0);
-        o = o.transpose(1, 2).reshape(b, t, _heads * _headDim);                   // [B, T, H*D]
-        return _dense.call(o).MoveToOuterDisposeScope();
-    }
+    protected override AdaptableLinear QueryProjection => _qProj;
+    protected override AdaptableLinear KeyProjection => _kProj;
+    protected override AdaptableLinear ValueProjection => _vProj;
+    protected override AdaptableLinear OutputProjection => _dense;
 }
