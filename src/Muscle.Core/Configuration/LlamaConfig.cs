@@ -54,6 +54,9 @@ public sealed record LlamaConfig : ModelConfig
     /// <summary>Keys further back than this are masked (Mistral); null = full causal attention.</summary>
     [JsonIgnore] public int? SlidingWindow => ModelType == "mistral" ? SlidingWindowRaw : null;
 
+    [JsonIgnore] protected override IEnumerable<string> NestedUnmappedKeys =>
+        RopeScaling?.UnmappedKeys?.Keys.Select(k => "rope_scaling." + k) ?? [];
+
     protected override void AddFamilyProblems(List<string> problems)
     {
         if (ModelType is not null && !ModelTypes.Contains(ModelType))

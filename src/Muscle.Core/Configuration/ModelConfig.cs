@@ -45,10 +45,12 @@ public abstract record ModelConfig
     /// <summary>One line per config key that nothing maps (the value is kept in <see cref="UnmappedKeys"/>).</summary>
     [JsonIgnore]
     public IReadOnlyList<string> Warnings =>
-        UnmappedKeys is null
-            ? []
-            : UnmappedKeys.Keys.Order(StringComparer.Ordinal)
-                .Select(k => $"config key '{k}' is not used by {Architecture}; ignored").ToList();
+        (UnmappedKeys?.Keys ?? Enumerable.Empty<string>()).Concat(NestedUnmappedKeys)
+            .Order(StringComparer.Ordinal)
+            .Select(k => $"config key '{k}' is not used by {Architecture}; ignored").ToList();
+
+    /// <summary>Unmapped keys of nested objects, as dotted paths (e.g. "rope_scaling.beta_fast").</summary>
+    [JsonIgnore] protected virtual IEnumerable<string> NestedUnmappedKeys => [];
 
     /// <summary>Throws one <see cref="MuscleInputException"/> quoting every bad value; returns this for chaining.</summary>
     public ModelConfig Validate()

@@ -35,6 +35,9 @@ public sealed record PhiConfig : ModelConfig
     /// <summary>HF: int(head_dim * partial_rotary_factor); the rest of each head passes through unrotated.</summary>
     [JsonIgnore] public int RotaryDim => (int)(HeadDim * PartialRotaryFactor);
 
+    [JsonIgnore] protected override IEnumerable<string> NestedUnmappedKeys =>
+        RopeScaling?.UnmappedKeys?.Keys.Select(k => "rope_scaling." + k) ?? [];
+
     protected override void AddFamilyProblems(List<string> problems)
     {
         if (NumAttentionHeads > 0 && HiddenSizeRaw % NumAttentionHeads != 0)

@@ -40,6 +40,8 @@ public class ModelConfigTests
         Assert.Equal(2, cfg.Warnings.Count);
         Assert.Contains("'another'", cfg.Warnings[0]);
         Assert.Contains("'my_new_flag'", cfg.Warnings[1]);
+        var rope = TinyConfigs.Llama(""", "rope_scaling": {"type": "linear", "factor": 2.0, "beta": 1}""");
+        Assert.Equal(["config key 'rope_scaling.beta' is not used by LlamaForCausalLM; ignored"], rope.Warnings);
     }
 
     [Fact]
