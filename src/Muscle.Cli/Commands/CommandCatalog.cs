@@ -9,5 +9,6 @@ public static class CommandCatalog
     public static IEnumerable<Command> All(CliContext ctx)
     {
         yield return VersionCommand.Create(ctx);
+        yield return DataCommand.Create(ctx);
     }
 }
