@@ -66,8 +66,8 @@ public static class JsonInput
             }
             if (reader.TokenType != JsonTokenType.EndArray)
                 throw new MuscleInputException("the JSON array is not closed", path, line);
-            if (reader.Read())
-                throw new MuscleInputException("unexpected content after the JSON array", path, reader.TokenStartIndex > 0 ? LineOf(bytes, reader.TokenStartIndex) : line);
+            // Anything but whitespace after the array makes the reader throw (no multiple top-level values).
+            while (reader.Read()) { }
             return (elements, lines);
         }
         catch (JsonException e)
@@ -80,13 +80,6 @@ public static class JsonInput
             foreach (var d in elements) d.Dispose();
             throw;
         }
-    }
-
-    private static long LineOf(byte[] bytes, long offset)
-    {
-        long line = 1;
-        for (long i = 0; i < offset && i < bytes.Length; i++) if (bytes[i] == (byte)'\n') line++;
-        return line;
     }
 
     private static JsonDocument Parse(string line, string path, long lineNo)
