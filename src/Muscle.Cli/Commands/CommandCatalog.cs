@@ -10,5 +10,6 @@ public static class CommandCatalog
     {
         yield return VersionCommand.Create(ctx);
         yield return CompareCommand.Create(ctx);
+        yield return DataCommand.Create(ctx);
     }
 }
