@@ -153,7 +153,7 @@ public static class Llama2cImporter
             var gen = new JsonObject { ["bos_token_id"] = bos, ["eos_token_id"] = eos, ["_from_model_config"] = true };
             File.WriteAllText(Path.Combine(dir, "generation_config.json"), gen.ToJsonString(json));
             Safetensors.Save(Path.Combine(dir, "model.safetensors"), tensors, new Dictionary<string, string> { ["format"] = "pt" });
-            MuscleTokenizer.WriteHfFilesForSentencePiece(tokenizerModelPath, dir, new SpecialTokens("<s>", "</s>", "<unk>", null));
+            MuscleTokenizer.WriteHfFilesForSentencePiece(tokenizerModelPath, dir, SpecialTokens.FromSentencePieceModel(tokenizerModelPath));
         });
     }
 }

@@ -41,15 +41,15 @@ public static class LoglikelihoodScorer
                     mask[b * t + j] = 1;
                 }
             }
-            var input = tensor(ids, [chunk.Length, t], device: model.Device);
-            var logits = model.Forward(input, null, tensor(mask, [chunk.Length, t], device: model.Device)); // [B, T, V]
+            var input = tensor(ids, [chunk.Length, t], device: model.Device());
+            var logits = model.Forward(input, null, tensor(mask, [chunk.Length, t], device: model.Device())); // [B, T, V]
             for (var b = 0; b < chunk.Length; b++)
             {
                 var r = requests[chunk[b]];
                 // Positions ctx−1 .. L−2 predict the continuation tokens ctx .. L−1.
                 var rows = logits[b].narrow(0, r.ContextLength - 1, r.ContinuationLength).to_type(ScalarType.Float32); // [C, V]
                 var logp = rows.log_softmax(-1);
-                var target = tensor(r.Ids[r.ContextLength..].Select(x => (long)x).ToArray(), device: model.Device); // [C]
+                var target = tensor(r.Ids[r.ContextLength..].Select(x => (long)x).ToArray(), device: model.Device()); // [C]
                 var picked = logp.gather(1, target.unsqueeze(1)).squeeze(1); // [C]
                 var greedy = rows.argmax(-1).eq(target).all();
                 results[chunk[b]] = new LoglikelihoodScore(picked.sum().to_type(ScalarType.Float64).item<double>(), greedy.item<bool>());

@@ -26,12 +26,12 @@ public sealed class TextGenerator(ICausalLM model, MuscleTokenizer tokenizer)
         if (promptIds.Count == 0)
             throw new Infrastructure.MuscleInputException("empty prompt and the tokenizer has no BOS token to start from");
         var stopIds = new HashSet<int>(options.StopTokenIds ?? tokenizer.EosIds);
-        var maxPositions = model.Config.MaxPositionEmbeddings;
+        var maxPositions = model.Config.MaxPositions;
         var history = new List<int>(promptIds);
         var generated = new List<int>();
-        var device = model.Device;
+        var device = model.Device();
         using var generator = options.Greedy ? null : new Generator((ulong)options.Seed);
-        using var cache = options.UseKvCache ? new KvCache() : null;
+        using var cache = options.UseKvCache ? model.NewCache() : null;
         var reason = "length";
         var text = "";
 

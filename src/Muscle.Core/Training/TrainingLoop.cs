@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Muscle.Adapters;
 using Muscle.Infrastructure;
 using Muscle.IO;
+using Muscle.Models;
 using Muscle.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -52,7 +53,7 @@ public sealed class TrainingLoop(
         options.Validate();
         if (train.Count == 0) throw new MuscleInputException("the training set is empty");
         if (valid.Count == 0) throw new MuscleInputException("the validation set is empty");
-        var device = model.Device;
+        var device = model.Device();
         var microPerEpoch = (train.Count + options.BatchSize - 1) / options.BatchSize;
         var stepsPerEpoch = (microPerEpoch + options.GradAccum - 1) / options.GradAccum;
         var totalSteps = (long)stepsPerEpoch * options.Epochs;
@@ -176,7 +177,7 @@ public sealed class TrainingLoop(
         foreach (var chunk in valid.Chunk(options.BatchSize))
         {
             using var scope = NewDisposeScope();
-            using var batch = CausalBatch.Build(chunk, options.LossOn, padId, model.Device);
+            using var batch = CausalBatch.Build(chunk, options.LossOn, padId, model.Device());
             if (batch.CountedTokens == 0) continue;
             sum += objective.ValidationSum(batch).item<float>();
             counted += batch.CountedTokens;

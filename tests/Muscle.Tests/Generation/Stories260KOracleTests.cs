@@ -87,7 +87,7 @@ public class Stories260KOracleTests(Stories260KFixture fx) : IClassFixture<Stori
             Assert.InRange(logits[id].item<float>(), e.GetProperty("logit").GetSingle() - 1e-4f, e.GetProperty("logit").GetSingle() + 1e-4f);
             Assert.InRange(logprobs[id].item<float>(), e.GetProperty("logprob").GetSingle() - 1e-4f, e.GetProperty("logprob").GetSingle() + 1e-4f);
         }
-        var top = logits.topk(5).indices.data<long>().ToArray();
+        var top = logits.topk(5).indexes.data<long>().ToArray();
         Assert.Equal(fx.Expected.GetProperty("pos0_after_BOS_top5").EnumerateArray().Select(e => (long)e.GetProperty("id").GetInt32()), top);
     }
 
