@@ -10,5 +10,8 @@ public static class CommandCatalog
     {
         yield return VersionCommand.Create(ctx);
         yield return CompareCommand.Create(ctx);
+        yield return DataCommand.Create(ctx);
+        yield return ConvertCommand.Create(ctx);
+        yield return GenerateCommand.Create(ctx);
     }
 }

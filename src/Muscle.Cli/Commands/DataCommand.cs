@@ -1,0 +1,81 @@
+using System.CommandLine;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Muscle.Cli.Infrastructure;
+using Muscle.Tasks;
+
+namespace Muscle.Cli.Commands;
+
+/// <summary><c>muscle data inspect</c>: how many examples a task file holds and the first one as the model sees it.</summary>
+public static class DataCommand
+{
+    // Escapes only what JSON must (quotes, backslashes, control characters), so text stays readable.
+    private static readonly JsonSerializerOptions Quote = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static Command Create(CliContext ctx)
+    {
+        var task = new Option<string>("--task") { Description = $"Task name: {string.Join(", ", TaskRegistry.Names)}.", Required = true };
+        var path = new Option<string>("--path") { Description = "The task's data file.", Required = true };
+        var labels = new Option<string?>("--labels") { Description = "Labels file, one label a line, for tasks that keep labels apart (piqa)." };
+
+        var inspect = new Command("inspect", "Print the example count and the first example exactly as the model sees it.");
+        inspect.Options.Add(task);
+        inspect.Options.Add(path);
+        inspect.Options.Add(labels);
+        inspect.SetAction(parse =>
+        {
+            var definition = TaskRegistry.Get(parse.GetValue(task)!);
+            var examples = definition.Load(parse.GetValue(path)!, parse.GetValue(labels));
+            Write(ctx.Out, definition, examples);
+            return MuscleApp.ExitOk;
+        });
+
+        var data = new Command("data", "Look at task data files.");
+        data.Subcommands.Add(inspect);
+        return data;
+    }
+
+    /// <summary>
+    /// Each piece is shown as a JSON string (so newlines and edge spaces are visible), then the full gold sequence
+    /// is printed raw between marker lines: that raw block is byte-for-byte the text the model is trained on.
+    /// </summary>
+    private static void Write(TextWriter o, ITaskDefinition task, IReadOnlyList<TaskExample> examples)
+    {
+        var ex = examples[0];
+        o.WriteLine($"count: {examples.Count}");
+        o.WriteLine($"task: {task.Name} ({(task.Kind == TaskKind.MultipleChoice ? "multiple choice" : "generative")})");
+        o.WriteLine($"first example: id {J(ex.Id)}");
+        if (task.Kind == TaskKind.MultipleChoice)
+        {
+            if (ex.ChoiceContexts is null) o.WriteLine($"context: {J(ex.Context)}");
+            for (var j = 0; j < ex.Choices.Count; j++)
+            {
+                var request = ex.Request(j);
+                var gold = j == ex.Gold ? "  <- gold" : "";
+                o.WriteLine(ex.ChoiceContexts is null
+                    ? $"choice {j}: {J(request.Continuation)}{gold}"
+                    : $"choice {j}: context {J(request.Context)} + continuation {J(request.Continuation)}{gold}");
+            }
+            var scoring = task.Scoring!;
+            o.WriteLine($"scoring: sum of log p(continuation | context); acc{(scoring.ReportsAccNorm ? ", acc_norm (by characters)" : "")}" +
+                        (scoring.PartialScoring ? "; partial scoring (context differs per choice)" : ""));
+        }
+        else
+        {
+            var spec = task.Generation!;
+            o.WriteLine($"prompt: {J(ex.Context)}");
+            o.WriteLine($"target: {J(ex.Target ?? "")}");
+            foreach (var (key, value) in ex.Extra ?? new Dictionary<string, string>()) o.WriteLine($"{key}: {J(value)}");
+            o.WriteLine($"generation: stop at [{string.Join(", ", spec.StopSequences.Select(J))}], " +
+                        $"max {spec.MaxNewTokens} new tokens, no-repeat-ngram {spec.NoRepeatNgramSize}, metric {spec.Metric}");
+        }
+        var training = task.TrainingText(ex);
+        o.WriteLine($"----- training text (context then answer), raw, {training.Full.Length} characters -----");
+        o.Write(training.Context);
+        o.Write(training.Answer);
+        o.WriteLine();
+        o.WriteLine("----- end -----");
+    }
+
+    private static string J(string s) => JsonSerializer.Serialize(s, Quote);
+}

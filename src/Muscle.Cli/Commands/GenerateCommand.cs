@@ -1,0 +1,52 @@
+using System.CommandLine;
+using Muscle.Cli.Infrastructure;
+using Muscle.Generation;
+using Muscle.Models;
+using Muscle.Tokenization;
+
+namespace Muscle.Cli.Commands;
+
+/// <summary><c>muscle generate</c>: decode from an HF model directory (optionally with a PEFT adapter).</summary>
+public static class GenerateCommand
+{
+    public static Command Create(CliContext ctx)
+    {
+        var model = new Option<DirectoryInfo>("--model") { Description = "HF model directory (config.json, safetensors, tokenizer).", Required = true };
+        var prompt = new Option<string>("--prompt") { Description = "Prompt text; empty starts from BOS.", DefaultValueFactory = _ => "" };
+        var maxNew = new Option<int>("--max-new-tokens") { Description = "Tokens to generate.", DefaultValueFactory = _ => 128 };
+        var greedy = new Option<bool>("--greedy") { Description = "Greedy decoding (argmax) instead of sampling." };
+        var temperature = new Option<double>("--temperature") { Description = "Sampling temperature.", DefaultValueFactory = _ => 1.0 };
+        var topP = new Option<double>("--top-p") { Description = "Nucleus sampling mass.", DefaultValueFactory = _ => 1.0 };
+        var seed = new Option<long>("--seed") { Description = "Sampling seed.", DefaultValueFactory = _ => 0 };
+        var stop = new Option<string[]>("--stop") { Description = "Stop sequence (repeatable); the text is cut at the earliest.", AllowMultipleArgumentsPerToken = false };
+        var noRepeat = new Option<int>("--no-repeat-ngram-size") { Description = "Ban repeating n-grams of this size (0 = off).", DefaultValueFactory = _ => 0 };
+        var noCache = new Option<bool>("--no-kv-cache") { Description = "Recompute the whole sequence each step (slow; for checking)." };
+        var ids = new Option<bool>("--ids") { Description = "Print the generated token ids, space-separated, instead of text." };
+        var dtype = new Option<string>("--dtype") { Description = "float32 or bfloat16.", DefaultValueFactory = _ => "float32" };
+        var command = new Command("generate", "Generate text from a model.")
+        {
+            model, prompt, maxNew, greedy, temperature, topP, seed, stop, noRepeat, noCache, ids, dtype,
+        };
+        command.SetAction(parse =>
+        {
+            var dir = parse.GetValue(model)!.FullName;
+            var tokenizer = MuscleTokenizer.FromDirectory(dir);
+            using var lm = CausalLMFactory.FromPretrained(dir, dtype: DTypes.Parse(parse.GetValue(dtype)!));
+            var generator = new TextGenerator(lm, tokenizer);
+            var result = generator.Generate(parse.GetValue(prompt) ?? "", new GenerationOptions
+            {
+                MaxNewTokens = parse.GetValue(maxNew),
+                Greedy = parse.GetValue(greedy),
+                Temperature = parse.GetValue(temperature),
+                TopP = parse.GetValue(topP),
+                Seed = parse.GetValue(seed),
+                StopSequences = parse.GetValue(stop) ?? [],
+                NoRepeatNgramSize = parse.GetValue(noRepeat),
+                UseKvCache = !parse.GetValue(noCache),
+            });
+            ctx.Out.WriteLine(parse.GetValue(ids) ? string.Join(' ', result.TokenIds) : result.Text);
+            return 0;
+        });
+        return command;
+    }
+}

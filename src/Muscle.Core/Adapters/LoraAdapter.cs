@@ -1,0 +1,223 @@
+using System.Text.Json;
+using Muscle.Infrastructure;
+using Muscle.IO;
+using Muscle.Models;
+using Muscle.Modules;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Muscle.Adapters;
+
+/// <summary>
+/// A set of LoRA layers keyed by HF module path, saved and loaded in PEFT's layout:
+/// <c>adapter_config.json</c> + <c>adapter_model.safetensors</c> with keys
+/// <c>base_model.model.&lt;module path&gt;.lora_A.weight</c> / <c>.lora_B.weight</c>.
+/// Several adapters may exist for one base; <see cref="AttachTo"/> plugs one in (teacher and student can share a base).
+/// </summary>
+public sealed class LoraAdapter : IDisposable
+{
+    public const string WeightsFileName = "adapter_model.safetensors";
+    private const string KeyPrefix = "base_model.model.";
+
+    private readonly SortedDictionary<string, LoraLayer> _layers;
+
+    private LoraAdapter(LoraConfig config, SortedDictionary<string, LoraLayer> layers)
+    {
+        Config = config;
+        _layers = layers;
+    }
+
+    public LoraConfig Config { get; }
+
+    /// <summary>Module path (e.g. <c>model.layers.0.self_attn.q_proj</c>) → its LoRA layer.</summary>
+    public IReadOnlyDictionary<string, LoraLayer> Layers => _layers;
+
+    /// <summary>A fresh adapter for <paramref name="model"/>: A Kaiming-uniform from <paramref name="seed"/>, B zero.</summary>
+    public static LoraAdapter Create(ICausalLM model, LoraConfig config, long seed)
+    {
+        config.Validate("LoRA options");
+        var targets = model.AdaptableLinears().Where(p => config.Targets(p.Key)).ToList();
+        if (targets.Count == 0)
+            throw new MuscleInputException(
+                $"LoRA target modules [{string.Join(", ", config.TargetModules ?? [config.TargetRegex ?? ""])}] match no linear layer of the model " +
+                $"(it has e.g. {string.Join(", ", model.AdaptableLinears().Keys.Take(4))})");
+        using var generator = new Generator((ulong)seed);
+        var layers = new SortedDictionary<string, LoraLayer>(StringComparer.Ordinal);
+        foreach (var (path, linear) in targets.OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            var layer = new LoraLayer(linear.InFeatures, linear.OutFeatures, config.RankFor(path), config.ScalingFor(path),
+                                      config.LoraDropout, generator);
+            layer.to(linear.Weight.dtype).to(linear.Weight.device);
+            layers[path] = layer;
+        }
+        // PEFT saves "all-linear" expanded to the leaf names it matched; do the same so PEFT reads back the same targets.
+        var leafNames = layers.Keys.Select(k => k[(k.LastIndexOf('.') + 1)..]).Distinct().Order(StringComparer.Ordinal).ToList();
+        return new LoraAdapter(config with { TargetModules = leafNames, TargetRegex = null, FanInFanOut = targets[0].Value.IsConv1D }, layers);
+    }
+
+    /// <summary>Loads a PEFT adapter directory and checks every key and shape against <paramref name="model"/>.</summary>
+    public static LoraAdapter Load(string dir, ICausalLM model)
+    {
+        var config = LoraConfig.Load(dir);
+        var weightsPath = Path.Combine(dir, WeightsFileName);
+        if (!File.Exists(weightsPath))
+            throw new MuscleInputException($"not a PEFT adapter directory: {WeightsFileName} is missing", dir);
+        using var scope = NewDisposeScope();
+        var tensors = Safetensors.Load(weightsPath);
+        var linears = model.AdaptableLinears();
+        var layers = new SortedDictionary<string, LoraLayer>(StringComparer.Ordinal);
+        foreach (var key in tensors.Keys.Order(StringComparer.Ordinal))
+        {
+            var (path, part) = SplitKey(key, weightsPath);
+            if (!linears.TryGetValue(path, out var linear))
+                throw new MuscleInputException($"adapter weight '{key}' targets module '{path}', which the base model does not have", weightsPath);
+            if (layers.ContainsKey(path)) continue;
+            var aKey = KeyPrefix + path + ".lora_A.weight";
+            var bKey = KeyPrefix + path + ".lora_B.weight";
+            if (!tensors.TryGetValue(aKey, out var a) || !tensors.TryGetValue(bKey, out var b))
+                throw new MuscleInputException($"adapter for '{path}' lacks {(tensors.ContainsKey(aKey) ? "lora_B" : "lora_A")}.weight", weightsPath);
+            if (a.dim() != 2 || b.dim() != 2 || a.shape[1] != linear.InFeatures || b.shape[0] != linear.OutFeatures || a.shape[0] != b.shape[1])
+                throw new MuscleInputException(
+                    $"adapter weights for '{path}' have shapes A {Shape(a)}, B {Shape(b)} but the base layer is {linear.InFeatures} → {linear.OutFeatures}",
+                    weightsPath);
+            var rank = (int)a.shape[0];
+            if (rank != config.RankFor(path))
+                throw new MuscleInputException($"adapter rank {rank} for '{path}' differs from r = {config.RankFor(path)} in {LoraConfig.FileName}", weightsPath);
+            _ = part;
+            var layer = new LoraLayer(linear.InFeatures, linear.OutFeatures, rank, config.ScalingFor(path), config.LoraDropout, null);
+            using (no_grad())
+            {
+                layer.A.copy_(a);
+                layer.B.copy_(b);
+            }
+            layer.to(linear.Weight.dtype).to(linear.Weight.device);
+            layers[path] = layer;
+        }
+        if (layers.Count == 0) throw new MuscleInputException("adapter holds no LoRA weights", weightsPath);
+        return new LoraAdapter(config, layers);
+    }
+
+    private static (string Path, string Part) SplitKey(string key, string file)
+    {
+        foreach (var part in new[] { ".lora_A.weight", ".lora_B.weight" })
+            if (key.StartsWith(KeyPrefix, StringComparison.Ordinal) && key.EndsWith(part, StringComparison.Ordinal))
+                return (key[KeyPrefix.Length..^part.Length], part);
+        throw new MuscleInputException($"unexpected adapter weight '{key}' (expected base_model.model.<module>.lora_A/B.weight)", file);
+    }
+
+    private static string Shape(Tensor t) => "[" + string.Join(", ", t.shape) + "]";
+
+    /// <summary>PEFT's key → tensor map (aliases of the live parameters; do not dispose them).</summary>
+    public Dictionary<string, Tensor> StateDict()
+    {
+        var d = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (path, layer) in _layers)
+        {
+            d[KeyPrefix + path + ".lora_A.weight"] = layer.A;
+            d[KeyPrefix + path + ".lora_B.weight"] = layer.B;
+        }
+        return d;
+    }
+
+    /// <summary>Writes the PEFT directory atomically (a crash leaves the previous adapter, never half of a new one).</summary>
+    public void Save(string dir, string? baseModelNameOrPath = null) =>
+        AtomicFile.WriteDirectory(dir, tmp => SaveFiles(tmp, baseModelNameOrPath));
+
+    /// <summary>Writes the two PEFT files into an existing directory (callers provide the atomicity).</summary>
+    public void SaveFiles(string dir, string? baseModelNameOrPath = null)
+    {
+        var config = baseModelNameOrPath is null ? Config : Config with { BaseModelNameOrPath = baseModelNameOrPath };
+        using var scope = NewDisposeScope();
+        var tensors = StateDict().ToDictionary(p => p.Key, p => p.Value.detach().cpu().contiguous());
+        Safetensors.Save(Path.Combine(dir, WeightsFileName), tensors, new Dictionary<string, string> { ["format"] = "pt" });
+        File.WriteAllText(Path.Combine(dir, LoraConfig.FileName),
+                          config.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    /// <summary>Overwrites this adapter's weights with <paramref name="other"/>'s (same layers and shapes).</summary>
+    public void CopyFrom(LoraAdapter other)
+    {
+        using var _ = no_grad();
+        foreach (var (path, layer) in _layers)
+        {
+            if (!other._layers.TryGetValue(path, out var src) || !src.A.shape.SequenceEqual(layer.A.shape) || !src.B.shape.SequenceEqual(layer.B.shape))
+                throw new MuscleInputException($"adapter layer '{path}' is missing or differently shaped in the adapter being copied");
+            layer.A.copy_(src.A);
+            layer.B.copy_(src.B);
+        }
+    }
+
+    /// <summary>A deep copy with its own parameters (MUSCLE's student starts as a copy of the new task adapter).</summary>
+    public LoraAdapter Clone()
+    {
+        var layers = new SortedDictionary<string, LoraLayer>(StringComparer.Ordinal);
+        foreach (var (path, src) in _layers)
+        {
+            var layer = new LoraLayer(src.InFeatures, src.OutFeatures, src.Rank, src.Scaling, src.Dropout, null);
+            layer.to(src.A.dtype).to(src.A.device);
+            using (no_grad())
+            {
+                layer.A.copy_(src.A);
+                layer.B.copy_(src.B);
+            }
+            layers[path] = layer;
+        }
+        return new LoraAdapter(Config, layers);
+    }
+
+    /// <summary>Plugs this adapter into <paramref name="model"/> (replacing any attached one on the same layers).</summary>
+    public void AttachTo(ICausalLM model)
+    {
+        var linears = model.AdaptableLinears();
+        foreach (var (path, layer) in _layers)
+        {
+            if (!linears.TryGetValue(path, out var linear))
+                throw new MuscleInputException($"adapter targets module '{path}', which this base model does not have");
+            linear.Delta = layer;
+        }
+    }
+
+    /// <summary>Removes every adapter from <paramref name="model"/>: plain base model again.</summary>
+    public static void DetachAll(ICausalLM model)
+    {
+        foreach (var linear in model.AdaptableLinears().Values) linear.Delta = null;
+    }
+
+    /// <summary>Folds ΔW into the base weights (inference only). Refuses non-finite results, as PEFT's safe_merge.</summary>
+    public void MergeInto(ICausalLM model)
+    {
+        var linears = model.AdaptableLinears();
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        foreach (var (path, layer) in _layers)
+        {
+            var linear = linears[path];
+            var merged = linear.Weight + layer.DeltaWeight(linear.IsConv1D).to_type(linear.Weight.dtype);
+            if (!merged.isfinite().all().item<bool>())
+                throw new MuscleInputException($"merging the adapter into '{path}' gives non-finite weights; the adapter is broken");
+            linear.Weight.copy_(merged);
+            if (ReferenceEquals(linear.Delta, layer)) linear.Delta = null;
+        }
+    }
+
+    public IEnumerable<Parameter> Parameters() => _layers.Values.SelectMany(l => new[] { l.A, l.B });
+
+    public long ParameterCount => _layers.Values.Sum(l => l.A.numel() + l.B.numel());
+
+    public void Train(bool on = true)
+    {
+        foreach (var l in _layers.Values) l.train(on);
+    }
+
+    public void RequiresGrad(bool on)
+    {
+        foreach (var p in Parameters()) p.requires_grad = on;
+    }
+
+    public void Dispose()
+    {
+        foreach (var l in _layers.Values) l.Dispose();
+        _layers.Clear();
+    }
+}
