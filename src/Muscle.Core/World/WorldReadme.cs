@@ -30,10 +30,10 @@ internal static class WorldReadme
             | `dialogue/train.json`, `test.json` | {I(f.Dialogue.TrainCount)} / {I(f.Dialogue.TestCount)} items, task `samsum` (JSON array) |
 
             ## Vocabulary and tokenizer
-            {I(f.WordTypes)} word types: pseudo-words made of consonant–vowel syllables ({l.PositiveWords.Count} positive and
-            {l.NegativeWords.Count} negative polar words, {l.Negators.Count} negators, {l.Intensifiers.Count} intensifiers,
-            {l.Filler.Count} neutral fillers, {l.Names.Count} names, {l.Objects.Count} objects, {l.Places.Count} places,
-            {l.Days.Count} days, {l.Activities.Count} activities, {l.Verbs.Count} verbs), {WorldLexicon.FunctionWords.Count} English
+            {I(f.WordTypes)} word types: pseudo-words made of consonant–vowel syllables ({I(l.PositiveWords.Count)} positive and
+            {I(l.NegativeWords.Count)} negative polar words, {I(l.Negators.Count)} negators, {I(l.Intensifiers.Count)} intensifiers,
+            {I(l.Filler.Count)} neutral fillers, {I(l.Names.Count)} names, {I(l.Objects.Count)} objects, {I(l.Places.Count)} places,
+            {I(l.Days.Count)} days, {I(l.Activities.Count)} activities, {I(l.Verbs.Count)} verbs), {I(WorldLexicon.FunctionWords.Count)} English
             function words, the keywords {string.Join(", ", WorldLexicon.Keywords)} and the symbols `{string.Join(" ", WorldLexicon.Symbols)}`.
             Every word is one token after a space ("Ġword"); keywords and names are also one token at the start of a
             line. Numbers are plain decimals and every digit is its own token (" 42" → `Ġ` `4` `2`). The merges are
