@@ -224,7 +224,6 @@ internal sealed partial class WorldTokenizer
         w.WriteString("end_of_word_suffix", "");
         w.WriteBoolean("fuse_unk", false);
         w.WriteBoolean("byte_fallback", false);
-        w.WriteBoolean("ignore_merges", false);
         w.WriteStartObject("vocab");
         for (var i = 0; i < Tokens.Count; i++)
             if (i != EndOfTextId) w.WriteNumber(Tokens[i], i);
