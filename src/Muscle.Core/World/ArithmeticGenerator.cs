@@ -14,9 +14,7 @@ internal sealed class ArithmeticGenerator(WorldLexicon lexicon)
 {
     public ArithmeticItem Next(WorldRandom rng)
     {
-        var a = rng.Pick(lexicon.Names);
-        string b;
-        do b = rng.Pick(lexicon.Names); while (b == a);
+        var (a, b) = lexicon.TwoNames(rng);
         var obj = rng.Pick(lexicon.Objects);
         var kind = rng.Next(6);
         switch (kind)

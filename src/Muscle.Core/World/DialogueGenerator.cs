@@ -13,9 +13,7 @@ internal sealed class DialogueGenerator(WorldLexicon lexicon)
 {
     public DialogueItem Next(WorldRandom rng)
     {
-        var a = rng.Pick(lexicon.Names);
-        string b;
-        do b = rng.Pick(lexicon.Names); while (b == a);
+        var (a, b) = lexicon.TwoNames(rng);
         var act = rng.Pick(lexicon.Activities);
         var place = rng.Pick(lexicon.Places);
         var day = rng.Pick(lexicon.Days);

@@ -177,24 +177,12 @@ public static class SyntheticWorld
         w.WriteStartObject("polarity");
         foreach (var word in l.PositiveWords.Concat(l.NegativeWords)) w.WriteNumber(word, l.Polarity[word]);
         w.WriteEndObject();
-        void List(string name, IEnumerable<string> words)
+        foreach (var (name, words) in l.Categories)
         {
             w.WriteStartArray(name);
             foreach (var x in words) w.WriteStringValue(x);
             w.WriteEndArray();
         }
-        List("negators", l.Negators);
-        List("intensifiers", l.Intensifiers);
-        List("filler", l.Filler);
-        List("names", l.Names);
-        List("objects", l.Objects);
-        List("places", l.Places);
-        List("days", l.Days);
-        List("activities", l.Activities);
-        List("verbs", l.Verbs);
-        List("function_words", WorldLexicon.FunctionWords);
-        List("keywords", WorldLexicon.Keywords);
-        List("symbols", WorldLexicon.Symbols);
         w.WriteEndObject();
     });
 

@@ -45,17 +45,32 @@ internal sealed class WorldLexicon
     public required IReadOnlyList<string> Activities { get; init; }
     public required IReadOnlyList<string> Verbs { get; init; }
 
+    /// <summary>The word lists other than the polar words, by their names in lexicon.json.</summary>
+    public IReadOnlyList<(string Name, IReadOnlyList<string> Words)> Categories =>
+    [
+        ("negators", Negators), ("intensifiers", Intensifiers), ("filler", Filler), ("names", Names),
+        ("objects", Objects), ("places", Places), ("days", Days), ("activities", Activities), ("verbs", Verbs),
+        ("function_words", FunctionWords), ("keywords", Keywords), ("symbols", Symbols),
+    ];
+
     /// <summary>Every word as it appears after a space (lower-case pseudo-words, names, function words, symbols).</summary>
     public IEnumerable<string> SpacedWords =>
-        PositiveWords.Concat(NegativeWords).Concat(Negators).Concat(Intensifiers).Concat(Filler).Concat(Names)
-            .Concat(Objects).Concat(Places).Concat(Days).Concat(Activities).Concat(Verbs).Concat(FunctionWords)
-            .Concat(Symbols);
+        PositiveWords.Concat(NegativeWords).Concat(Categories.Where(c => c.Name != "keywords").SelectMany(c => c.Words));
 
     /// <summary>Every word as it appears at the start of a line: the prompt keywords and the names.</summary>
     public IEnumerable<string> LineStartWords => Keywords.Concat(Names);
 
     /// <summary>Number of distinct word types (a name counts once though it has two spellings in the tokenizer).</summary>
     public int WordTypeCount => SpacedWords.Concat(Keywords).Distinct(StringComparer.Ordinal).Count();
+
+    /// <summary>Two different names.</summary>
+    public (string A, string B) TwoNames(WorldRandom rng)
+    {
+        var a = rng.Pick(Names);
+        string b;
+        do b = rng.Pick(Names); while (b == a);
+        return (a, b);
+    }
 
     public static WorldLexicon Create(long seed)
     {
