@@ -57,9 +57,9 @@ public static class AdapterTrainer
         using var adapter = LoraAdapter.Create(model, config, options.Seed);
         adapter.RequiresGrad(true);
         adapter.AttachTo(model);
-        var loop = new TrainingLoop(model, adapter, options, new CrossEntropyObjective(model),
-                                    tokenizer.PadId ?? tokenizer.EosId ?? 0, progress);
-        return loop.Run(train, valid, layout, resume, Path.GetFullPath(modelDir));
+        var split = new TokenizedSplit(train, valid, options.LossOn, tokenizer.PadId ?? tokenizer.EosId ?? 0);
+        var loop = new TrainingLoop(model, adapter, options, new CrossEntropyObjective(model, split), progress);
+        return loop.Run(layout, resume, Path.GetFullPath(modelDir));
     }
 
     /// <summary>Refuses to silently overwrite a run: an existing checkpoint needs --resume or another --out.</summary>

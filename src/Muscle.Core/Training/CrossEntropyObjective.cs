@@ -5,19 +5,38 @@ using static TorchSharp.torch;
 namespace Muscle.Training;
 
 /// <summary>Plain next-token cross-entropy: the objective of task adapters (and of the <c>vanilla</c> control).</summary>
-public sealed class CrossEntropyObjective(ICausalLM model) : ITrainingObjective
+public sealed class CrossEntropyObjective(ICausalLM model, TokenizedSplit data) : ITrainingObjective
 {
-    public Tensor MicroBatchLoss(CausalBatch batch, long countedInStep)
+    public int TrainCount => data.Train.Count;
+    public int ValidCount => data.Valid.Count;
+
+    public Tensor MicroBatchLoss(IReadOnlyList<int> microItems, IReadOnlyList<int> stepItems)
     {
+        var n = data.CountedTokens(stepItems);
         using var scope = NewDisposeScope();
+        using var batch = data.TrainBatch(microItems, model.Device());
+        if (n == 0 || batch.CountedTokens == 0) return zeros(1, requires_grad: true).sum().MoveToOuterDisposeScope();
         var logits = model.Forward(batch.InputIds, null, batch.AttentionMask); // [B, T, V]
-        return (LanguageModelLoss.SumCrossEntropy(logits, batch.Labels) / countedInStep).MoveToOuterDisposeScope();
+        return (LanguageModelLoss.SumCrossEntropy(logits, batch.Labels) / n).MoveToOuterDisposeScope();
     }
 
-    public Tensor ValidationSum(CausalBatch batch)
+    public long Tokens(IReadOnlyList<int> items) => data.Tokens(items);
+
+    public double ValidationLoss(int batchSize) => ValidationCrossEntropy(model, data, batchSize);
+
+    /// <summary>Mean next-token CE per counted validation token (the selection loss of every trainer).</summary>
+    public static double ValidationCrossEntropy(ICausalLM model, TokenizedSplit data, int batchSize)
     {
-        using var scope = NewDisposeScope();
-        var logits = model.Forward(batch.InputIds, null, batch.AttentionMask);
-        return LanguageModelLoss.SumCrossEntropy(logits, batch.Labels).MoveToOuterDisposeScope();
+        double sum = 0;
+        long counted = 0;
+        foreach (var batch in data.ValidBatches(batchSize, model.Device()))
+        {
+            using var _ = batch;
+            if (batch.CountedTokens == 0) continue;
+            using var scope = NewDisposeScope();
+            sum += LanguageModelLoss.SumCrossEntropy(model.Forward(batch.InputIds, null, batch.AttentionMask), batch.Labels).item<float>();
+            counted += batch.CountedTokens;
+        }
+        return counted == 0 ? double.NaN : sum / counted;
     }
 }

@@ -5,23 +5,36 @@ using Muscle.Adapters;
 using Muscle.Infrastructure;
 using Muscle.IO;
 using Muscle.Models;
-using Muscle.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Muscle.Training;
 
 /// <summary>
-/// What a trainer optimises for one micro-batch. The loop owns everything else (order, accumulation, schedule,
-/// validation, checkpoints, resume), so the task-adapter and compatibility trainers differ only here.
+/// What a trainer optimises. The objective owns its data (training and validation items, caches); the loop owns
+/// everything else (order, accumulation, schedule, validation timing, checkpoints, resume), so the task-adapter and
+/// compatibility trainers differ only here.
 /// </summary>
 public interface ITrainingObjective
 {
-    /// <summary>The micro-batch's share of the step loss: its summed loss divided by <paramref name="countedInStep"/>.</summary>
-    Tensor MicroBatchLoss(CausalBatch batch, long countedInStep);
+    int TrainCount { get; }
 
-    /// <summary>Summed validation loss of one batch (no gradient; the loop divides by the counted tokens).</summary>
-    Tensor ValidationSum(CausalBatch batch);
+    int ValidCount { get; }
+
+    /// <summary>
+    /// The loss of the training items <paramref name="microItems"/>, already normalised over the whole optimizer step
+    /// (<paramref name="stepItems"/>: every item of the accumulated micro-batches), so summed gradients equal one big batch.
+    /// </summary>
+    Tensor MicroBatchLoss(IReadOnlyList<int> microItems, IReadOnlyList<int> stepItems);
+
+    /// <summary>Real (non-padding) tokens of these training items, for tokens/s.</summary>
+    long Tokens(IReadOnlyList<int> items);
+
+    /// <summary>The selection loss on the validation set (lower is better; CE for every trainer here).</summary>
+    double ValidationLoss(int batchSize);
+
+    /// <summary>Extra per-epoch statistics to log (e.g. the share of tokens aligned to the old model); resets them.</summary>
+    IReadOnlyDictionary<string, double> TakeEpochStats() => new Dictionary<string, double>();
 }
 
 /// <summary>Where a run writes: the best adapter at the root (a PEFT directory), checkpoints below.</summary>
@@ -46,16 +59,16 @@ public sealed record TrainingResult(int BestEpoch, double BestValidationLoss, IR
 /// </summary>
 public sealed class TrainingLoop(
     Models.ICausalLM model, LoraAdapter adapter, AdapterTrainingOptions options, ITrainingObjective objective,
-    int padId, IProgress<TrainingProgress>? progress = null)
+    IProgress<TrainingProgress>? progress = null)
 {
-    public TrainingResult Run(IReadOnlyList<EncodedPair> train, IReadOnlyList<EncodedPair> valid, TrainingRunLayout layout,
-                              bool resume, string baseModelName)
+    public TrainingResult Run(TrainingRunLayout layout, bool resume, string baseModelName)
     {
         options.Validate();
-        if (train.Count == 0) throw new MuscleInputException("the training set is empty");
-        if (valid.Count == 0) throw new MuscleInputException("the validation set is empty");
+        if (objective.TrainCount == 0) throw new MuscleInputException("the training set is empty");
+        if (objective.ValidCount == 0) throw new MuscleInputException("the validation set is empty");
         var device = model.Device();
-        var microPerEpoch = (train.Count + options.BatchSize - 1) / options.BatchSize;
+        var trainCount = objective.TrainCount;
+        var microPerEpoch = (trainCount + options.BatchSize - 1) / options.BatchSize;
         var stepsPerEpoch = (microPerEpoch + options.GradAccum - 1) / options.GradAccum;
         var totalSteps = (long)stepsPerEpoch * options.Epochs;
         var schedule = new LearningRateSchedule(options.LearningRate, options.WarmupSteps, totalSteps);
@@ -64,7 +77,7 @@ public sealed class TrainingLoop(
         var state = new LoopState();
         if (resume && File.Exists(layout.StateFile)) state = Restore(layout, optimizer);
         else torch.manual_seed(options.Seed);
-        if (double.IsNaN(state.InitialValidLoss)) state.InitialValidLoss = ValidationLoss(valid);
+        if (double.IsNaN(state.InitialValidLoss)) state.InitialValidLoss = ValidationLoss();
 
         var clock = Stopwatch.StartNew();
         long tokensSinceLog = 0;
@@ -74,42 +87,33 @@ public sealed class TrainingLoop(
 
         for (var epoch = state.Epoch; epoch < options.Epochs; epoch++)
         {
-            var order = EpochOrder(train.Count, options.Seed, epoch);
+            var order = EpochOrder(trainCount, options.Seed, epoch);
             adapter.Train(true);
-            ((nn.Module)model).train(false); // the frozen base keeps dropout off; only LoRA dropout trains
+            model.Module.train(false); // the frozen base keeps dropout off; only LoRA dropout trains
             for (var step = state.StepInEpoch; step < stepsPerEpoch; step++)
             {
                 var firstMicro = step * options.GradAccum;
                 var micro = Enumerable.Range(firstMicro, Math.Min(options.GradAccum, microPerEpoch - firstMicro))
-                    .Select(m => order.Skip(m * options.BatchSize).Take(options.BatchSize).Select(i => train[i]).ToList())
+                    .Select(m => (IReadOnlyList<int>)order.Skip(m * options.BatchSize).Take(options.BatchSize).ToArray())
                     .ToList();
-                var batches = micro.Select(seqs => CausalBatch.Build(seqs, options.LossOn, padId, device)).ToList();
-                try
+                var stepItems = micro.SelectMany(m => m).ToArray();
+                using (var stepScope = NewDisposeScope())
                 {
-                    var counted = batches.Sum(b => b.CountedTokens);
-                    using (var stepScope = NewDisposeScope())
+                    Tensor stepLoss = zeros(1, dtype: ScalarType.Float32, device: device);
+                    foreach (var items in micro)
                     {
-                        Tensor stepLoss = zeros(1, dtype: ScalarType.Float32, device: device);
-                        if (counted > 0)
-                            foreach (var batch in batches)
-                            {
-                                var loss = objective.MicroBatchLoss(batch, counted);
-                                loss.backward();
-                                stepLoss = stepLoss + loss.detach();
-                            }
-                        optimizer.LearningRate = schedule.At(state.GlobalStep);
-                        optimizer.StepOnce();
-                        optimizer.ZeroGrad();
-                        var accumulated = runningLoss is null ? stepLoss : runningLoss + stepLoss;
-                        runningLoss?.Dispose();
-                        runningLoss = accumulated.detach().DetachFromDisposeScope();
+                        var loss = objective.MicroBatchLoss(items, stepItems);
+                        loss.backward();
+                        stepLoss = stepLoss + loss.detach();
                     }
-                    tokensSinceLog += batches.Sum(b => b.RealTokens);
+                    optimizer.LearningRate = schedule.At(state.GlobalStep);
+                    optimizer.StepOnce();
+                    optimizer.ZeroGrad();
+                    var accumulated = runningLoss is null ? stepLoss : runningLoss + stepLoss;
+                    runningLoss?.Dispose();
+                    runningLoss = accumulated.detach().DetachFromDisposeScope();
                 }
-                finally
-                {
-                    foreach (var b in batches) b.Dispose();
-                }
+                tokensSinceLog += objective.Tokens(stepItems);
                 state.GlobalStep++;
                 state.StepInEpoch = step + 1;
                 stepsSinceLog++;
@@ -139,7 +143,8 @@ public sealed class TrainingLoop(
                 }
             }
 
-            var validLoss = ValidationLoss(valid);
+            var validLoss = ValidationLoss();
+            var stats = objective.TakeEpochStats();
             state.History.Add(validLoss);
             if (!double.IsFinite(validLoss))
                 throw new MuscleInputException($"non-finite validation loss after epoch {epoch + 1}; stopped (last good checkpoint: step {state.LastSavedStep})");
@@ -150,7 +155,11 @@ public sealed class TrainingLoop(
                 adapter.Save(layout.BestDir, baseModelName);
             }
             progress?.Report(new TrainingProgress(epoch + 1, options.Epochs, state.GlobalStep, totalSteps, double.NaN, 0,
-                clock.Elapsed, validLoss, $"epoch {epoch + 1}: validation loss {validLoss:F4}"));
+                clock.Elapsed, validLoss, $"epoch {epoch + 1}: validation loss {validLoss:F4}" +
+                string.Concat(stats.Select(p => $", {p.Key} {p.Value:F4}"))));
+            state.EpochStats.Add(stats);
+            logClock.Restart();
+            tokensSinceLog = 0;
             state.StepInEpoch = 0;
             state.Epoch = epoch + 1;
             Save(layout, optimizer, state, baseModelName);
@@ -164,29 +173,26 @@ public sealed class TrainingLoop(
             ["best_validation_loss"] = state.BestValidLoss,
             ["initial_validation_loss"] = state.InitialValidLoss,
             ["validation_loss"] = new JsonArray(state.History.Select(h => (JsonNode?)h).ToArray()),
+            ["epoch_stats"] = StatsJson(state.EpochStats),
             ["steps"] = state.GlobalStep,
             ["seed"] = options.Seed,
         }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         return new TrainingResult(state.BestEpoch, state.BestValidLoss, state.History, state.GlobalStep, state.InitialValidLoss);
     }
 
-    /// <summary>Mean validation loss per counted token (the objective's own measure; CE for task adapters).</summary>
-    public double ValidationLoss(IReadOnlyList<EncodedPair> valid)
+    /// <summary>The objective's validation (selection) loss, with the adapter in eval mode.</summary>
+    public double ValidationLoss()
     {
         adapter.Train(false);
-        using var _ = no_grad();
-        double sum = 0;
-        long counted = 0;
-        foreach (var chunk in valid.Chunk(options.BatchSize))
+        try
         {
-            using var scope = NewDisposeScope();
-            using var batch = CausalBatch.Build(chunk, options.LossOn, padId, model.Device());
-            if (batch.CountedTokens == 0) continue;
-            sum += objective.ValidationSum(batch).item<float>();
-            counted += batch.CountedTokens;
+            using var _ = no_grad();
+            return objective.ValidationLoss(options.BatchSize);
         }
-        adapter.Train(true);
-        return counted == 0 ? double.NaN : sum / counted;
+        finally
+        {
+            adapter.Train(true);
+        }
     }
 
     /// <summary>The epoch's permutation: a function of (seed, epoch) only, so a resumed run replays it.</summary>
@@ -207,6 +213,7 @@ public sealed class TrainingLoop(
         public double InitialValidLoss { get; set; } = double.NaN;
         public int BestEpoch { get; set; }
         public List<double> History { get; init; } = [];
+        public List<IReadOnlyDictionary<string, double>> EpochStats { get; init; } = [];
     }
 
     private void Save(TrainingRunLayout layout, AdamW optimizer, LoopState state, string baseModelName)
@@ -227,6 +234,7 @@ public sealed class TrainingLoop(
                 ["best_epoch"] = state.BestEpoch,
                 ["initial_validation_loss"] = state.InitialValidLoss,
                 ["validation_loss"] = new JsonArray(state.History.Select(h => (JsonNode?)h).ToArray()),
+                ["epoch_stats"] = StatsJson(state.EpochStats),
                 ["seed"] = options.Seed,
                 ["options"] = JsonSerializer.SerializeToNode(options),
             };
@@ -262,10 +270,16 @@ public sealed class TrainingLoop(
             BestEpoch = json["best_epoch"]!.GetValue<int>(),
             InitialValidLoss = json["initial_validation_loss"]!.GetValue<double>(),
             History = json["validation_loss"]!.AsArray().Select(n => n!.GetValue<double>()).ToList(),
+            EpochStats = json["epoch_stats"]!.AsArray()
+                .Select(o => (IReadOnlyDictionary<string, double>)o!.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<double>()))
+                .ToList(),
         };
         state.LastSavedStep = state.GlobalStep;
         return state;
     }
+
+    private static JsonArray StatsJson(IEnumerable<IReadOnlyDictionary<string, double>> stats) =>
+        new(stats.Select(d => (JsonNode?)new JsonObject(d.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value)))).ToArray());
 
     /// <summary>Copies the best adapter's two PEFT files to the run's root, so <c>--adapter OUT</c> works.</summary>
     private static void PublishBest(TrainingRunLayout layout)

@@ -1,0 +1,43 @@
+using Muscle.Tokenization;
+using static TorchSharp.torch;
+
+namespace Muscle.Training;
+
+/// <summary>
+/// Training and validation sequences as token ids, with what counts in the loss, and batch builders for item lists.
+/// The per-item counts are precomputed so a step's normaliser n is known before its first micro-batch runs.
+/// </summary>
+public sealed class TokenizedSplit
+{
+    private readonly long[] _trainCounted;
+    private readonly long[] _trainTokens;
+
+    public TokenizedSplit(IReadOnlyList<EncodedPair> train, IReadOnlyList<EncodedPair> valid, LossOn lossOn, int padId)
+    {
+        Train = train;
+        Valid = valid;
+        LossOn = lossOn;
+        PadId = padId;
+        _trainCounted = train.Select(p => Counted(p, lossOn)).ToArray();
+        _trainTokens = train.Select(p => (long)p.Ids.Length).ToArray();
+    }
+
+    public IReadOnlyList<EncodedPair> Train { get; }
+    public IReadOnlyList<EncodedPair> Valid { get; }
+    public LossOn LossOn { get; }
+    public int PadId { get; }
+
+    /// <summary>Next-token targets that count: every position but the last (All), or the answer tokens (Answer).</summary>
+    public static long Counted(EncodedPair p, LossOn lossOn) =>
+        lossOn == LossOn.All ? Math.Max(0, p.Ids.Length - 1) : Math.Max(0, p.Ids.Length - Math.Max(1, p.ContextLength));
+
+    public long CountedTokens(IEnumerable<int> trainItems) => trainItems.Sum(i => _trainCounted[i]);
+
+    public long Tokens(IEnumerable<int> trainItems) => trainItems.Sum(i => _trainTokens[i]);
+
+    public CausalBatch TrainBatch(IReadOnlyList<int> items, Device device) =>
+        CausalBatch.Build(items.Select(i => Train[i]).ToList(), LossOn, PadId, device);
+
+    public IEnumerable<CausalBatch> ValidBatches(int batchSize, Device device) =>
+        Valid.Chunk(batchSize).Select(chunk => CausalBatch.Build(chunk, LossOn, PadId, device));
+}
