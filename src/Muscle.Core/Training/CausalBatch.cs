@@ -20,13 +20,24 @@ public sealed class CausalBatch : IDisposable
 {
     public const long IgnoreIndex = -100;
 
-    private CausalBatch(Tensor inputIds, Tensor labels, Tensor attentionMask, long countedTokens, long realTokens)
+    /// <summary>Rows of [B, T, ...] at the counted positions: [N, ...].</summary>
+    public Tensor SelectCounted(Tensor perPosition) =>
+        perPosition.reshape([-1, .. perPosition.shape[2..]]).index_select(0, CountedPositions);
+
+    /// <summary>The next-token targets of the counted positions: [N].</summary>
+    public Tensor CountedLabels() => Labels.reshape(-1).index_select(0, CountedPositions);
+
+    private CausalBatch(Tensor inputIds, Tensor labels, Tensor attentionMask, long countedTokens, long realTokens,
+                        Tensor countedPositions, Tensor countedSequence, int[] countedPerSequence)
     {
         InputIds = inputIds;
         Labels = labels;
         AttentionMask = attentionMask;
         CountedTokens = countedTokens;
         RealTokens = realTokens;
+        CountedPositions = countedPositions;
+        CountedSequence = countedSequence;
+        CountedPerSequence = countedPerSequence;
     }
 
     public Tensor InputIds { get; }      // [B, T] int64
@@ -34,6 +45,17 @@ public sealed class CausalBatch : IDisposable
     public Tensor AttentionMask { get; } // [B, T] int64, 1 = real token
     public long CountedTokens { get; }
     public long RealTokens { get; }
+
+    /// <summary>[N] flat indices b·T + t of the counted positions, in order (built on the host: no sync to find them).</summary>
+    public Tensor CountedPositions { get; }
+
+    /// <summary>[N] the sequence (row b) each counted position belongs to.</summary>
+    public Tensor CountedSequence { get; }
+
+    /// <summary>Counted positions per sequence, in row order.</summary>
+    public int[] CountedPerSequence { get; }
+
+    public int Sequences => CountedPerSequence.Length;
 
     public static CausalBatch Build(IReadOnlyList<EncodedPair> sequences, LossOn lossOn, int padId, Device device)
     {
@@ -43,6 +65,9 @@ public sealed class CausalBatch : IDisposable
         var labels = new long[b * t];
         var mask = new long[b * t];
         long counted = 0, real = 0;
+        var positions = new List<long>();
+        var owners = new List<long>();
+        var perSequence = new int[b];
         Array.Fill(ids, padId);
         Array.Fill(labels, IgnoreIndex);
         for (var i = 0; i < b; i++)
@@ -58,6 +83,9 @@ public sealed class CausalBatch : IDisposable
                 {
                     labels[i * t + j] = s.Ids[target];
                     counted++;
+                    positions.Add(i * t + j);
+                    owners.Add(i);
+                    perSequence[i]++;
                 }
             }
         }
@@ -65,7 +93,10 @@ public sealed class CausalBatch : IDisposable
             tensor(ids, [b, t], device: device).DetachFromDisposeScope(),
             tensor(labels, [b, t], device: device).DetachFromDisposeScope(),
             tensor(mask, [b, t], device: device).DetachFromDisposeScope(),
-            counted, real);
+            counted, real,
+            tensor(positions.ToArray(), device: device).DetachFromDisposeScope(),
+            tensor(owners.ToArray(), device: device).DetachFromDisposeScope(),
+            perSequence);
     }
 
     public void Dispose()
@@ -73,5 +104,7 @@ public sealed class CausalBatch : IDisposable
         InputIds.Dispose();
         Labels.Dispose();
         AttentionMask.Dispose();
+        CountedPositions.Dispose();
+        CountedSequence.Dispose();
     }
 }
