@@ -13,5 +13,7 @@ public static class CommandCatalog
         yield return DataCommand.Create(ctx);
         yield return ConvertCommand.Create(ctx);
         yield return GenerateCommand.Create(ctx);
+        yield return EvalCommand.Create(ctx);
+        yield return TrainAdapterCommand.Create(ctx);
     }
 }

@@ -2,7 +2,7 @@ using System.CommandLine;
 using Muscle.Cli.Infrastructure;
 using Muscle.Generation;
 using Muscle.Models;
-using Muscle.Tokenization;
+using Muscle.Adapters;
 
 namespace Muscle.Cli.Commands;
 
@@ -12,6 +12,7 @@ public static class GenerateCommand
     public static Command Create(CliContext ctx)
     {
         var model = new Option<DirectoryInfo>("--model") { Description = "HF model directory (config.json, safetensors, tokenizer).", Required = true };
+        var adapter = new Option<DirectoryInfo?>("--adapter") { Description = "PEFT LoRA adapter directory (optional)." };
         var prompt = new Option<string>("--prompt") { Description = "Prompt text; empty starts from BOS.", DefaultValueFactory = _ => "" };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Tokens to generate.", DefaultValueFactory = _ => 128 };
         var greedy = new Option<bool>("--greedy") { Description = "Greedy decoding (argmax) instead of sampling." };
@@ -25,14 +26,13 @@ public static class GenerateCommand
         var dtype = new Option<string>("--dtype") { Description = "float32 or bfloat16.", DefaultValueFactory = _ => "float32" };
         var command = new Command("generate", "Generate text from a model.")
         {
-            model, prompt, maxNew, greedy, temperature, topP, seed, stop, noRepeat, noCache, ids, dtype,
+            model, adapter, prompt, maxNew, greedy, temperature, topP, seed, stop, noRepeat, noCache, ids, dtype,
         };
         command.SetAction(parse =>
         {
-            var dir = parse.GetValue(model)!.FullName;
-            var tokenizer = MuscleTokenizer.FromDirectory(dir);
-            using var lm = CausalLMFactory.FromPretrained(dir, dtype: DTypes.Parse(parse.GetValue(dtype)!));
-            var generator = new TextGenerator(lm, tokenizer);
+            using var taskModel = TaskModel.Load(parse.GetValue(model)!.FullName, parse.GetValue(adapter)?.FullName,
+                                                 DTypes.Parse(parse.GetValue(dtype)!));
+            var generator = new TextGenerator(taskModel.Model, taskModel.Tokenizer);
             var result = generator.Generate(parse.GetValue(prompt) ?? "", new GenerationOptions
             {
                 MaxNewTokens = parse.GetValue(maxNew),

@@ -14,13 +14,13 @@ public static class MuscleApp
     public const int ExitFailure = 1;
     public const int ExitBadInput = 2;
 
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, Spectre.Console.IAnsiConsole? progressConsole = null)
     {
         var verbose = new Option<bool>("--verbose") { Description = "Show stack traces for errors.", Recursive = true };
         var root = new RootCommand(
             "Muscle.NET: measure and fix negative flips when a task adapter moves to a new base LLM (MUSCLE, arXiv 2407.09435).");
         root.Options.Add(verbose);
-        var ctx = new CliContext(stdout, stderr);
+        var ctx = new CliContext(stdout, stderr, progressConsole);
         foreach (var command in CommandCatalog.All(ctx)) root.Subcommands.Add(command);
 
         var parse = root.Parse(args);

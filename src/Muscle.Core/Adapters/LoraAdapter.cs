@@ -26,6 +26,9 @@ public sealed class LoraAdapter : IDisposable
     {
         Config = config;
         _layers = layers;
+        // The layers are not children of the base model, so its eval() cannot reach them: start in eval mode
+        // (dropout off) and let trainers switch to training explicitly.
+        Train(false);
     }
 
     public LoraConfig Config { get; }

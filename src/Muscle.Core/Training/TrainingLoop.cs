@@ -35,7 +35,8 @@ public sealed record TrainingRunLayout(string OutDir)
 }
 
 /// <summary>Outcome of a run: the epoch whose adapter was kept and the validation losses per epoch.</summary>
-public sealed record TrainingResult(int BestEpoch, double BestValidationLoss, IReadOnlyList<double> ValidationLosses, long Steps);
+public sealed record TrainingResult(int BestEpoch, double BestValidationLoss, IReadOnlyList<double> ValidationLosses, long Steps,
+                                    double InitialValidationLoss);
 
 /// <summary>
 /// The shared training loop: deterministic data order from the seed, gradient accumulation with the loss divided by
@@ -63,6 +64,7 @@ public sealed class TrainingLoop(
         var state = new LoopState();
         if (resume && File.Exists(layout.StateFile)) state = Restore(layout, optimizer);
         else torch.manual_seed(options.Seed);
+        if (double.IsNaN(state.InitialValidLoss)) state.InitialValidLoss = ValidationLoss(valid);
 
         var clock = Stopwatch.StartNew();
         long tokensSinceLog = 0;
@@ -160,11 +162,12 @@ public sealed class TrainingLoop(
         {
             ["best_epoch"] = state.BestEpoch,
             ["best_validation_loss"] = state.BestValidLoss,
+            ["initial_validation_loss"] = state.InitialValidLoss,
             ["validation_loss"] = new JsonArray(state.History.Select(h => (JsonNode?)h).ToArray()),
             ["steps"] = state.GlobalStep,
             ["seed"] = options.Seed,
         }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        return new TrainingResult(state.BestEpoch, state.BestValidLoss, state.History, state.GlobalStep);
+        return new TrainingResult(state.BestEpoch, state.BestValidLoss, state.History, state.GlobalStep, state.InitialValidLoss);
     }
 
     /// <summary>Mean validation loss per counted token (the objective's own measure; CE for task adapters).</summary>
@@ -201,6 +204,7 @@ public sealed class TrainingLoop(
         public long GlobalStep { get; set; }
         public long LastSavedStep { get; set; }
         public double BestValidLoss { get; set; } = double.PositiveInfinity;
+        public double InitialValidLoss { get; set; } = double.NaN;
         public int BestEpoch { get; set; }
         public List<double> History { get; init; } = [];
     }
@@ -221,6 +225,7 @@ public sealed class TrainingLoop(
                 ["global_step"] = state.GlobalStep,
                 ["best_validation_loss"] = double.IsFinite(state.BestValidLoss) ? state.BestValidLoss : null,
                 ["best_epoch"] = state.BestEpoch,
+                ["initial_validation_loss"] = state.InitialValidLoss,
                 ["validation_loss"] = new JsonArray(state.History.Select(h => (JsonNode?)h).ToArray()),
                 ["seed"] = options.Seed,
                 ["options"] = JsonSerializer.SerializeToNode(options),
@@ -255,6 +260,7 @@ public sealed class TrainingLoop(
             GlobalStep = json["global_step"]!.GetValue<long>(),
             BestValidLoss = json["best_validation_loss"]?.GetValue<double>() ?? double.PositiveInfinity,
             BestEpoch = json["best_epoch"]!.GetValue<int>(),
+            InitialValidLoss = json["initial_validation_loss"]!.GetValue<double>(),
             History = json["validation_loss"]!.AsArray().Select(n => n!.GetValue<double>()).ToList(),
         };
         state.LastSavedStep = state.GlobalStep;

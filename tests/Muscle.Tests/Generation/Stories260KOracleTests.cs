@@ -140,6 +140,33 @@ public class Stories260KOracleTests(Stories260KFixture fx) : IClassFixture<Stori
         Assert.NotEqual(string.Join(' ', fx.ExpectedIds("greedy_ids_200_steps").Take(100)), output.Trim());
     }
 
+    [SharedDataFact("benchmarks", "piqa", "valid.jsonl")]
+    public void EvalOnTheFirst100PiqaItemsWritesTheSameHundredLinesTwice()
+    {
+        if (fx.ModelDir is null) return;
+        var dir = Directory.CreateTempSubdirectory("muscle-eval-").FullName;
+        try
+        {
+            string Run(string name)
+            {
+                var path = Path.Combine(dir, name);
+                var (code, output, err) = Cli("eval", "--model", fx.ModelDir, "--task", "piqa",
+                    "--data", SharedData.Path("benchmarks", "piqa", "valid.jsonl"),
+                    "--labels", SharedData.Path("benchmarks", "piqa", "valid-labels.lst"), "--out", path, "--limit", "100");
+                Assert.True(code == 0, err);
+                Assert.StartsWith("piqa: n = 100, acc = ", output);
+                return File.ReadAllText(path);
+            }
+            var first = Run("a.jsonl");
+            Assert.Equal(100, first.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+            Assert.Equal(first, Run("b.jsonl"));
+            var line = System.Text.Json.Nodes.JsonNode.Parse(first.Split('\n')[0])!;
+            Assert.Equal("0", line["id"]!.GetValue<string>());
+            Assert.Equal(2, line["logprobs"]!.AsArray().Count);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     [SharedDataFact("models", "stories260K", "stories260K.bin")]
     public void TruncatedCheckpointIsOneCleanError()
     {

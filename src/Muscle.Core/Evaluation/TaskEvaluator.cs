@@ -1,0 +1,149 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Muscle.Generation;
+using Muscle.Infrastructure;
+using Muscle.Models;
+using Muscle.Rouge;
+using Muscle.Tasks;
+using Muscle.Tokenization;
+
+namespace Muscle.Evaluation;
+
+/// <summary>How <c>muscle eval</c> runs a task.</summary>
+public sealed record EvaluationOptions
+{
+    /// <summary>Requests scored together (multiple choice).</summary>
+    public int BatchSize { get; init; } = 8;
+    /// <summary>Only the first N examples (lm-eval's <c>--limit</c>).</summary>
+    public int? Limit { get; init; }
+    /// <summary>Longest scored sequence; longer contexts are cut from the left, as lm-eval does.</summary>
+    public int MaxSeqLen { get; init; } = 2048;
+    /// <summary>Overrides the task's own maximum of new tokens (generative tasks).</summary>
+    public int? MaxNewTokens { get; init; }
+}
+
+/// <summary>One instance's outcome, as written to the predictions JSONL (keyed by id).</summary>
+public sealed record InstancePrediction(JsonObject Line, bool? Correct, double? Score);
+
+/// <summary>The task-level result: the metric values printed by <c>muscle eval</c> and stored beside the predictions.</summary>
+public sealed record EvaluationSummary(string Task, int Count, IReadOnlyDictionary<string, double> Metrics, IReadOnlyList<InstancePrediction> Predictions)
+{
+    public string MetricsLine() => string.Join(", ", Metrics.Select(m => $"{m.Key} = {m.Value:F4}"));
+}
+
+/// <summary>
+/// Runs a task on a model and produces per-instance predictions — the raw material of every flip metric.
+/// Multiple choice: summed log-likelihood of each continuation; <c>acc</c> (argmax) and <c>acc_norm</c> (divided by the
+/// choice's character length), ties to the first. Generative: greedy with KV cache and the task's stops, then its metric
+/// (exact match, or ROUGE-1 F in [0, 1] against the reference).
+/// </summary>
+public static class TaskEvaluator
+{
+    public static EvaluationSummary Evaluate(ICausalLM model, MuscleTokenizer tokenizer, ITaskDefinition task,
+                                             IReadOnlyList<TaskExample> examples, EvaluationOptions options,
+                                             IProgress<(int Done, int Total)>? progress = null)
+    {
+        if (options.Limit is int limit) examples = examples.Take(Math.Max(0, limit)).ToList();
+        if (examples.Count == 0) throw new MuscleInputException($"nothing to evaluate: the {task.Name} data is empty");
+        return task.Kind == TaskKind.MultipleChoice
+            ? MultipleChoice(model, tokenizer, task, examples, options, progress)
+            : Generative(model, tokenizer, task, examples, options, progress);
+    }
+
+    private static EvaluationSummary MultipleChoice(ICausalLM model, MuscleTokenizer tokenizer, ITaskDefinition task,
+        IReadOnlyList<TaskExample> examples, EvaluationOptions options, IProgress<(int, int)>? progress)
+    {
+        var requests = new List<EncodedPair>();
+        var offsets = new int[examples.Count + 1];
+        for (var i = 0; i < examples.Count; i++)
+        {
+            offsets[i] = requests.Count;
+            foreach (var r in examples[i].Requests()) requests.Add(tokenizer.Encode(r.Context, r.Continuation, options.MaxSeqLen));
+        }
+        offsets[examples.Count] = requests.Count;
+        var scores = LoglikelihoodScorer.Score(model, requests, options.BatchSize, tokenizer.PadId ?? tokenizer.EosId ?? 0,
+            new SyncProgress<int>(done => progress?.Report((done, requests.Count))));
+
+        var predictions = new List<InstancePrediction>(examples.Count);
+        int right = 0, rightNorm = 0;
+        for (var i = 0; i < examples.Count; i++)
+        {
+            var ex = examples[i];
+            var ll = Enumerable.Range(offsets[i], offsets[i + 1] - offsets[i]).Select(k => scores[k].LogLikelihood).ToArray();
+            var decided = MultipleChoiceRules.Decide(ll, ex);
+            var correct = ex.Gold is int g && decided.Acc == g;
+            var correctNorm = ex.Gold is int g2 && decided.AccNorm == g2;
+            if (correct) right++;
+            if (correctNorm) rightNorm++;
+            var line = new JsonObject
+            {
+                ["id"] = ex.Id,
+                ["gold"] = ex.Gold,
+                ["prediction"] = decided.Acc,
+                ["correct"] = correct,
+                ["logprobs"] = new JsonArray(ll.Select(v => (JsonNode?)v).ToArray()),
+                ["prediction_norm"] = decided.AccNorm,
+                ["correct_norm"] = correctNorm,
+                ["input"] = ex.ChoiceContexts is null ? ex.Context : ex.ChoiceContexts[0],
+                ["output"] = ex.Choices[decided.Acc].Trim(),
+            };
+            predictions.Add(new InstancePrediction(line, correct, null));
+        }
+        var metrics = new Dictionary<string, double> { ["acc"] = (double)right / examples.Count };
+        if (task.Scoring?.ReportsAccNorm == true) metrics["acc_norm"] = (double)rightNorm / examples.Count;
+        return new EvaluationSummary(task.Name, examples.Count, metrics, predictions);
+    }
+
+    private static EvaluationSummary Generative(ICausalLM model, MuscleTokenizer tokenizer, ITaskDefinition task,
+        IReadOnlyList<TaskExample> examples, EvaluationOptions options, IProgress<(int, int)>? progress)
+    {
+        var spec = task.Generation!;
+        var generator = new TextGenerator(model, tokenizer);
+        var genOptions = new GenerationOptions
+        {
+            Greedy = true,
+            MaxNewTokens = options.MaxNewTokens ?? spec.MaxNewTokens,
+            StopSequences = spec.StopSequences,
+            NoRepeatNgramSize = spec.NoRepeatNgramSize,
+        };
+        var rouge = spec.Metric == "rouge1" ? new RougeScorer("rouge1") : null;
+        var predictions = new List<InstancePrediction>(examples.Count);
+        double total = 0;
+        for (var i = 0; i < examples.Count; i++)
+        {
+            var ex = examples[i];
+            var prompt = task.TrainingText(ex).Context;
+            var ids = tokenizer.Encode(prompt, addBos: true);
+            if (ids.Count > options.MaxSeqLen) ids = ids.Skip(ids.Count - options.MaxSeqLen).ToList();
+            var generated = generator.GenerateFromIds(ids, genOptions);
+            var scored = task.Score(generated.Text, ex);
+            var score = scored.Score ?? rouge!.Score(scored.Reference, scored.Prediction).FMeasure;
+            total += score;
+            var line = new JsonObject
+            {
+                ["id"] = ex.Id,
+                ["gold"] = scored.Reference,
+                ["prediction"] = scored.Prediction,
+                ["correct"] = scored.Correct,
+                ["score"] = score,
+                ["text"] = generated.Text,
+                ["input"] = prompt,
+            };
+            if (scored.Correct is null) line.Remove("correct");
+            predictions.Add(new InstancePrediction(line, scored.Correct, score));
+            progress?.Report((i + 1, examples.Count));
+        }
+        var metrics = new Dictionary<string, double> { [spec.Metric] = total / examples.Count };
+        return new EvaluationSummary(task.Name, examples.Count, metrics, predictions);
+    }
+
+    /// <summary>Writes one JSON line per instance, atomically (a crash never leaves a partial predictions file).</summary>
+    public static void WritePredictions(string path, EvaluationSummary summary)
+    {
+        var options = new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        var sb = new StringBuilder();
+        foreach (var p in summary.Predictions) sb.Append(p.Line.ToJsonString(options)).Append('\n');
+        AtomicFile.WriteAllText(path, sb.ToString());
+    }
+}

@@ -1,0 +1,64 @@
+using System.Globalization;
+
+namespace Muscle.World;
+
+/// <summary>A GSM8K-style word problem and its worked answer ending in <c>#### N</c>.</summary>
+internal sealed record ArithmeticItem(string Question, string Answer, int Result);
+
+/// <summary>
+/// Word problems with one or two operations on single-digit operands (results 0–90). Numbers are written as
+/// ordinary decimals: the world tokenizer splits " 42" into Ġ, 4, 2, so every digit is its own token and the
+/// space before a number is one shared token, which tiny models learn quickly.
+/// </summary>
+internal sealed class ArithmeticGenerator(WorldLexicon lexicon)
+{
+    public ArithmeticItem Next(WorldRandom rng)
+    {
+        var (a, b) = lexicon.TwoNames(rng);
+        var obj = rng.Pick(lexicon.Objects);
+        var kind = rng.Next(6);
+        switch (kind)
+        {
+            case 0:
+            case 1:
+            {
+                var (x, y) = (rng.Between(1, 9), rng.Between(1, 9));
+                var second = kind == 0 ? $"{a} buys {N(y)} more {obj} ." : $"{b} gives {a} {N(y)} more {obj} .";
+                return Item($"{a} has {N(x)} {obj} . {second} how many {obj} does {a} have now ?", [Step(x, '+', y)], x + y);
+            }
+            case 2:
+            case 3:
+            {
+                var x = rng.Between(2, 9);
+                var y = rng.Between(1, x);
+                var second = kind == 2 ? $"{a} gives {N(y)} {obj} to {b} ." : $"{a} loses {N(y)} {obj} .";
+                return Item($"{a} has {N(x)} {obj} . {second} how many {obj} does {a} have now ?", [Step(x, '-', y)], x - y);
+            }
+            case 4:
+            {
+                var (x, y) = (rng.Between(2, 9), rng.Between(2, 9));
+                return Item($"{a} has {N(x)} bags . each bag has {N(y)} {obj} . how many {obj} does {a} have ?",
+                    [Step(x, '*', y)], x * y);
+            }
+            default:
+            {
+                var (x, y) = (rng.Between(1, 9), rng.Between(1, 9));
+                var s = x + y;
+                var z = rng.Between(1, Math.Min(9, s));
+                return Item($"{a} has {N(x)} {obj} . {a} buys {N(y)} more {obj} . then {a} gives {N(z)} {obj} to {b} . how many {obj} does {a} have now ?",
+                    [Step(x, '+', y), Step(s, '-', z)], s - z);
+            }
+        }
+    }
+
+    private static ArithmeticItem Item(string question, string[] steps, int result) =>
+        new(question, $"{string.Join(" ", steps)} #### {N(result)}", result);
+
+    private static string Step(int x, char op, int y)
+    {
+        var r = op switch { '+' => x + y, '-' => x - y, _ => x * y };
+        return $"{N(x)} {op} {N(y)} = {N(r)} .";
+    }
+
+    private static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,118 @@
+using Muscle.Adapters;
+using Muscle.Cli.Infrastructure;
+using Muscle.Infrastructure;
+using Muscle.IO;
+using Muscle.Models;
+using Muscle.Training;
+using TorchSharp;
+
+namespace Muscle.Tests.Training;
+
+public sealed class TinyWorldFixture : IDisposable
+{
+    public TinyWorldFixture()
+    {
+        Root = Directory.CreateTempSubdirectory("muscle-train-").FullName;
+        ModelDir = TinyTaskWorld.CreateModel(Path.Combine(Root, "base"));
+        Train = TinyTaskWorld.WriteMajorityTask(Path.Combine(Root, "train.jsonl"), 160, seed: 1);
+        Valid = TinyTaskWorld.WriteMajorityTask(Path.Combine(Root, "valid.jsonl"), 40, seed: 2);
+    }
+
+    public string Root { get; }
+    public string ModelDir { get; }
+    public string Train { get; }
+    public string Valid { get; }
+
+    public void Dispose() => Directory.Delete(Root, recursive: true);
+}
+
+public class AdapterTrainerTests(TinyWorldFixture world) : IClassFixture<TinyWorldFixture>
+{
+    private static readonly AdapterTrainingOptions Quick = new()
+    {
+        Rank = 4, Alpha = 8, LearningRate = 1e-2, Epochs = 2, BatchSize = 8, GradAccum = 2, WarmupSteps = 2,
+        MaxSeqLen = 64, SaveSteps = 3, LogSteps = 2, Seed = 5,
+    };
+
+    private TaskData Data(AdapterTrainingOptions o) => TaskData.Load("jsonl-mc", world.Train, null, world.Valid, null, o);
+
+    private string NewOut() => Path.Combine(world.Root, "run-" + Guid.NewGuid().ToString("N")[..8]);
+
+    [Fact]
+    public void TrainingLowersValidationCrossEntropyAndWritesAPeftAdapter()
+    {
+        var outDir = NewOut();
+        var result = AdapterTrainer.Train(world.ModelDir, Data(Quick), Quick, outDir, resume: false, torch.ScalarType.Float32);
+        Assert.Equal(2, result.ValidationLosses.Count);
+        Assert.True(result.BestValidationLoss < result.InitialValidationLoss - 0.3,
+            $"validation CE {result.InitialValidationLoss:F3} → {result.BestValidationLoss:F3}");
+        Assert.True(File.Exists(Path.Combine(outDir, "adapter_model.safetensors")));
+        Assert.True(File.Exists(Path.Combine(outDir, "adapter_config.json")));
+        Assert.True(File.Exists(Path.Combine(outDir, "training_history.json")));
+        // The adapter at the root is the best epoch's, and it loads onto the base.
+        using var tm = TaskModel.Load(world.ModelDir, outDir);
+        Assert.Equal(tm.Model.AdaptableLinears().Count, tm.Adapter!.Layers.Count);
+    }
+
+    [Fact]
+    public void OnlyTheLoraWeightsAreTrainable()
+    {
+        using var tm = TaskModel.Load(world.ModelDir);
+        Assert.All(tm.Model.Module.parameters(), p => Assert.False(p.requires_grad));
+        using var adapter = LoraAdapter.Create(tm.Model, new LoraConfig { R = 2, LoraAlpha = 4 }, seed: 1);
+        adapter.RequiresGrad(true);
+        using var optimizer = new AdamW(adapter.Parameters(), 1e-3);
+        Assert.Equal(2 * tm.Model.AdaptableLinears().Count, optimizer.Parameters.Count);
+        Assert.All(tm.Model.Module.parameters(), p => Assert.False(p.requires_grad));
+    }
+
+    [Fact]
+    public void ResumingAfterACrashEndsWithTheSameAdapterBitForBit()
+    {
+        var straight = NewOut();
+        AdapterTrainer.Train(world.ModelDir, Data(Quick), Quick, straight, resume: false, torch.ScalarType.Float32);
+
+        var crashed = NewOut();
+        var crash = new SyncProgress<TrainingProgress>(p =>
+        {
+            if (p.Step == 8) throw new InvalidOperationException("simulated crash at step 8");
+        });
+        Assert.Throws<InvalidOperationException>(() =>
+            AdapterTrainer.Train(world.ModelDir, Data(Quick), Quick, crashed, resume: false, torch.ScalarType.Float32, crash));
+        var saved = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(new TrainingRunLayout(crashed).StateFile))!;
+        Assert.Equal(6, saved["global_step"]!.GetValue<long>()); // last checkpoint before the crash (every 3 steps)
+        Assert.Throws<MuscleInputException>(() =>
+            AdapterTrainer.Train(world.ModelDir, Data(Quick), Quick, crashed, resume: false, torch.ScalarType.Float32));
+        AdapterTrainer.Train(world.ModelDir, Data(Quick), Quick, crashed, resume: true, torch.ScalarType.Float32);
+
+        var a = Safetensors.Load(Path.Combine(straight, "adapter_model.safetensors"));
+        var b = Safetensors.Load(Path.Combine(crashed, "adapter_model.safetensors"));
+        Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        foreach (var k in a.Keys) Assert.Equal(a[k].bytes.ToArray(), b[k].bytes.ToArray());
+        Assert.Equal(File.ReadAllText(Path.Combine(straight, "training_history.json")),
+                     File.ReadAllText(Path.Combine(crashed, "training_history.json")));
+    }
+
+    [Fact]
+    public void TrainAdapterCommandRunsAndEvalWritesPredictions()
+    {
+        var outDir = NewOut();
+        var (o, e) = (new StringWriter(), new StringWriter());
+        var code = MuscleApp.Run(["train-adapter", "--model", world.ModelDir, "--task", "jsonl-mc", "--train", world.Train,
+            "--out", outDir, "--rank", "4", "--alpha", "8", "--epochs", "1", "--lr", "1e-2", "--warmup", "1",
+            "--batch-size", "8", "--grad-accum", "1"], o, e);
+        Assert.True(code == 0, e.ToString());
+        Assert.Contains("best epoch 1", o.ToString());
+
+        var preds = Path.Combine(outDir, "preds.jsonl");
+        code = MuscleApp.Run(["eval", "--model", world.ModelDir, "--adapter", outDir, "--task", "jsonl-mc",
+            "--data", world.Valid, "--out", preds], o, e);
+        Assert.True(code == 0, e.ToString());
+        var lines = File.ReadAllLines(preds);
+        Assert.Equal(40, lines.Length);
+        var first = System.Text.Json.Nodes.JsonNode.Parse(lines[0])!;
+        Assert.Equal("q0", first["id"]!.GetValue<string>());
+        Assert.Equal(2, first["logprobs"]!.AsArray().Count);
+        Assert.NotNull(first["correct"]);
+    }
+}
