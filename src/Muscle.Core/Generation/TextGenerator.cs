@@ -25,11 +25,6 @@ public sealed class TextGenerator(ICausalLM model, MuscleTokenizer tokenizer)
         options.Validate();
         if (promptIds.Count == 0)
             throw new Infrastructure.MuscleInputException("empty prompt and the tokenizer has no BOS token to start from");
-        var vocab = model.Config.VocabSize;
-        if (promptIds.Select(id => (int?)id).FirstOrDefault(id => id < 0 || id >= vocab) is { } outside)
-            throw new Infrastructure.MuscleInputException(
-                $"prompt token id {outside} is outside the model's vocabulary (vocab_size {vocab}); " +
-                $"the tokenizer ({tokenizer.VocabSize} tokens) does not belong to this model", model.Config.SourcePath);
         var stopIds = new HashSet<int>(options.StopTokenIds ?? tokenizer.EosIds);
         var maxPositions = model.Config.MaxPositions;
         var history = new List<int>(promptIds);
