@@ -16,5 +16,6 @@ public static class CommandCatalog
         yield return EvalCommand.Create(ctx);
         yield return TrainAdapterCommand.Create(ctx);
         yield return TrainCompatCommand.Create(ctx);
+        yield return UpdateCommand.Create(ctx);
     }
 }
