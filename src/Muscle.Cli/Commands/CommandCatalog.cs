@@ -17,5 +17,6 @@ public static class CommandCatalog
         yield return TrainAdapterCommand.Create(ctx);
         yield return TrainCompatCommand.Create(ctx);
         yield return UpdateCommand.Create(ctx);
+        yield return AblateCommand.Create(ctx);
     }
 }

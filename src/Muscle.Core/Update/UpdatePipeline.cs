@@ -64,16 +64,16 @@ public static class UpdatePipeline
         {
             var recipe = RecipeOf(r.OldAdapterDir, r.Training);
             newAdapter = Path.Combine(r.OutDir, "new-task-adapter");
-            RunStage(r.OutDir, "new-task-adapter", new { r.NewModelDir, data = Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels), recipe }, skipped, resume =>
+            Stages.Run(r.OutDir, "new-task-adapter", new { r.NewModelDir, data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels), recipe }, skipped, resume =>
                 AdapterTrainer.Train(r.NewModelDir, data, recipe, newAdapter, resume, r.DType, Forward(progress, "train v2 task adapter")));
         }
 
         // Stage 2: the compatibility adapter.
         var compat = Path.Combine(r.OutDir, "compat-adapter");
-        RunStage(r.OutDir, "compat-adapter", new
+        Stages.Run(r.OutDir, "compat-adapter", new
         {
-            r.OldModelDir, old = Fingerprint(Path.Combine(r.OldAdapterDir, LoraAdapter.WeightsFileName)), r.NewModelDir,
-            neu = Fingerprint(Path.Combine(newAdapter, LoraAdapter.WeightsFileName)), data = Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels),
+            r.OldModelDir, old = Stages.Fingerprint(Path.Combine(r.OldAdapterDir, LoraAdapter.WeightsFileName)), r.NewModelDir,
+            neu = Stages.Fingerprint(Path.Combine(newAdapter, LoraAdapter.WeightsFileName)), data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels),
             r.Training, strategy = r.Compatibility.Strategy.Id(), r.Compatibility,
         }, skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, newAdapter),
             data, r.Training, r.Compatibility, compat, resume, r.DType, Forward(progress, $"train compatibility adapter ({r.Compatibility.Strategy.Id()})")));
@@ -83,9 +83,9 @@ public static class UpdatePipeline
         foreach (var (name, model, adapter) in new[] { ("old", r.OldModelDir, r.OldAdapterDir), ("new", r.NewModelDir, newAdapter), ("compat", r.NewModelDir, compat) })
         {
             var path = Path.Combine(predictions, name + ".jsonl");
-            RunStage(r.OutDir, "predict-" + name, new
+            Stages.Run(r.OutDir, "predict-" + name, new
             {
-                model, adapter = Fingerprint(Path.Combine(adapter, LoraAdapter.WeightsFileName)), test = Fingerprint(r.TestFile, r.TestLabels), r.Evaluation,
+                model, adapter = Stages.Fingerprint(Path.Combine(adapter, LoraAdapter.WeightsFileName)), test = Stages.Fingerprint(r.TestFile, r.TestLabels), r.Evaluation,
             }, skipped, _ =>
             {
                 using var tm = TaskModel.Load(model, adapter, r.DType);
@@ -120,45 +120,7 @@ public static class UpdatePipeline
         };
     }
 
-    private const string DoneFile = "stage.done.json";
-
-    /// <summary>Runs a stage unless its done-marker holds the same input fingerprint; a half-done training resumes.</summary>
-    private static void RunStage<T>(string outDir, string stage, object inputs, List<string> skipped, Func<bool, T> run)
-    {
-        var marker = Path.Combine(outDir, "stages", stage, DoneFile);
-        var fingerprint = JsonSerializer.Serialize(inputs);
-        if (File.Exists(marker) && File.ReadAllText(marker) == fingerprint)
-        {
-            skipped.Add(stage);
-            return;
-        }
-        var resume = Directory.Exists(Path.Combine(outDir, stage, "checkpoints", "last"));
-        if (resume && File.Exists(marker)) // inputs changed: start the stage afresh
-        {
-            Directory.Delete(Path.Combine(outDir, stage), recursive: true);
-            resume = false;
-        }
-        run(resume);
-        AtomicFile.WriteAllText(marker, fingerprint);
-    }
-
-    /// <summary>Size, time and a hash of the first MB: enough to notice a replaced file without reading a whole model.</summary>
-    private static string Fingerprint(params string?[] files)
-    {
-        var sb = new StringBuilder();
-        foreach (var f in files)
-        {
-            if (f is null || !File.Exists(f)) { sb.Append("-;"); continue; }
-            var info = new FileInfo(f);
-            using var s = File.OpenRead(f);
-            var head = new byte[Math.Min(info.Length, 1 << 20)];
-            s.ReadExactly(head);
-            sb.Append(info.FullName).Append(':').Append(info.Length).Append(':').Append(Convert.ToHexString(SHA256.HashData(head))).Append(';');
-        }
-        return sb.ToString();
-    }
-
-    private static IProgress<TrainingProgress>? Forward(IProgress<StageProgress>? progress, string stage) =>
+    internal static IProgress<TrainingProgress>? Forward(IProgress<StageProgress>? progress, string stage) =>
         progress is null ? null : new SyncProgress<TrainingProgress>(t => progress.Report(new StageProgress(stage, t.Step, t.TotalSteps,
             t.ValidationLoss is double v ? $"epoch {t.Epoch}/{t.Epochs} valid {v:F4}" : $"epoch {t.Epoch}/{t.Epochs} loss {t.Loss:F4} {t.TokensPerSecond:F0} tok/s")));
 }
