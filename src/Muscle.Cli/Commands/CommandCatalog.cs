@@ -15,5 +15,6 @@ public static class CommandCatalog
         yield return GenerateCommand.Create(ctx);
         yield return EvalCommand.Create(ctx);
         yield return TrainAdapterCommand.Create(ctx);
+        yield return PretrainCommand.Create(ctx);
     }
 }
