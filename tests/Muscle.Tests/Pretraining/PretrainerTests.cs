@@ -29,7 +29,21 @@ public sealed class TinyCorpusFixture : IDisposable
             """);
         CorpusA = WriteCorpus(Path.Combine(Root, "a.txt"), 300, seed: 1);
         CorpusB = WriteCorpus(Path.Combine(Root, "b.txt"), 300, seed: 2);
+        _v1 = new Lazy<PretrainResult>(() => Pretrainer.Run(
+            new PretrainSource { CorpusPath = CorpusA, TokenizerDir = TokenizerDir, ConfigPath = Config, ValidCorpusPath = CorpusB },
+            V1Options, Path.Combine(Root, "v1"), resume: false));
     }
+
+    private readonly Lazy<PretrainResult> _v1;
+
+    public static readonly PretrainOptions V1Options = new()
+    {
+        Steps = 50, BatchSize = 8, SeqLen = 32, LearningRate = 1e-2, WarmupSteps = 5, WeightDecay = 0.1, Seed = 3,
+        SaveSteps = 25, LogSteps = 10,
+    };
+
+    /// <summary>One fresh base trained on corpus A (validated on B), shared by the tests that need a trained model.</summary>
+    public PretrainResult V1 => _v1.Value;
 
     public string Root { get; }
     public string TokenizerDir { get; }
@@ -61,11 +75,7 @@ public sealed class TinyCorpusFixture : IDisposable
 
 public class PretrainerTests(TinyCorpusFixture f) : IClassFixture<TinyCorpusFixture>
 {
-    private static readonly PretrainOptions Quick = new()
-    {
-        Steps = 60, BatchSize = 8, SeqLen = 32, LearningRate = 1e-2, WarmupSteps = 5, WeightDecay = 0.1, Seed = 3,
-        SaveSteps = 25, LogSteps = 10,
-    };
+    private static readonly PretrainOptions Quick = TinyCorpusFixture.V1Options;
 
     private PretrainSource Fresh(string? corpus = null) => new() { CorpusPath = corpus ?? f.CorpusA, TokenizerDir = f.TokenizerDir, ConfigPath = f.Config };
 
@@ -74,15 +84,15 @@ public class PretrainerTests(TinyCorpusFixture f) : IClassFixture<TinyCorpusFixt
     [Fact]
     public void LossFallsAndTheOutputIsALoadableHfModelDirectory()
     {
-        var outDir = f.NewDir();
-        var result = Pretrainer.Run(Fresh() with { ValidCorpusPath = f.CorpusB }, Quick, outDir, resume: false);
+        var result = f.V1;
+        var outDir = result.OutDir;
 
-        Assert.Equal(60, result.Steps);
+        Assert.Equal(50, result.Steps);
         Assert.Equal(1, result.LossHistory[0].Step);
         Assert.InRange(result.LossHistory[0].Loss, LogV - 0.3, LogV + 0.3); // random init: about log V
-        Assert.True(result.FinalLoss < 1.6, $"loss {result.LossHistory[0].Loss:F3} → {result.FinalLoss:F3}");
+        Assert.True(result.FinalLoss < 2.5, $"loss {result.LossHistory[0].Loss:F3} → {result.FinalLoss:F3}");
         Assert.NotNull(result.ValidationLoss);
-        Assert.True(result.ValidationLoss < 1.8, $"validation CE {result.ValidationLoss:F3}");
+        Assert.True(result.ValidationLoss < 2.6, $"validation CE {result.ValidationLoss:F3}");
 
         foreach (var file in new[] { "config.json", "model.safetensors", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "pretrain_state.json" })
             Assert.True(File.Exists(Path.Combine(outDir, file)), file);
@@ -99,7 +109,7 @@ public class PretrainerTests(TinyCorpusFixture f) : IClassFixture<TinyCorpusFixt
 
         var state = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "pretrain_state.json")))!;
         Assert.True(state["complete"]!.GetValue<bool>());
-        Assert.Equal(60, state["step"]!.GetValue<long>());
+        Assert.Equal(50, state["step"]!.GetValue<long>());
         Assert.Equal("random", state["recipe"]!["init"]!["kind"]!.GetValue<string>());
         Assert.Equal(Quick.LearningRate, state["recipe"]!["options"]!["learning_rate"]!.GetValue<double>());
     }
@@ -107,7 +117,7 @@ public class PretrainerTests(TinyCorpusFixture f) : IClassFixture<TinyCorpusFixt
     [Fact]
     public void ResumingAfterACrashGivesTheSameModelBitForBit()
     {
-        var options = Quick with { Steps = 14, SaveSteps = 4, LogSteps = 1 };
+        var options = Quick with { Steps = 10, SaveSteps = 4, LogSteps = 1 };
         var straight = f.NewDir();
         Pretrainer.Run(Fresh(), options, straight, resume: false);
 
@@ -125,7 +135,7 @@ public class PretrainerTests(TinyCorpusFixture f) : IClassFixture<TinyCorpusFixt
         var result = Pretrainer.Run(Fresh(), options, crashed, resume: true,
             progress: new SyncProgress<TrainingProgress>(p => steps.Add(p.Step)));
         Assert.Equal(5, steps[0]); // continued after the step-4 checkpoint, not from scratch
-        Assert.Equal(14, result.Steps);
+        Assert.Equal(10, result.Steps);
         Assert.Equal(File.ReadAllBytes(Path.Combine(straight, "model.safetensors")),
                      File.ReadAllBytes(Path.Combine(crashed, "model.safetensors")));
         Assert.Equal(File.ReadAllBytes(Path.Combine(straight, "checkpoints", "last", PretrainLayout.OptimizerFileName)),
@@ -146,11 +156,11 @@ public class PretrainerTests(TinyCorpusFixture f) : IClassFixture<TinyCorpusFixt
     [Fact]
     public void InitFromContinuesWhereTheFirstBaseEnded()
     {
-        var v1 = f.NewDir();
-        var first = Pretrainer.Run(Fresh(), Quick, v1, resume: false);
+        var first = f.V1;
+        var v1 = first.OutDir;
         var v2 = f.NewDir();
         var source = new PretrainSource { CorpusPath = f.CorpusB, TokenizerDir = v1, InitFrom = v1 };
-        var second = Pretrainer.Run(source, Quick with { Steps = 10, WarmupSteps = 0 }, v2, resume: false);
+        var second = Pretrainer.Run(source, Quick with { Steps = 3, WarmupSteps = 0 }, v2, resume: false);
 
         // Step 1's loss is measured before the first update: v1's weights on new text of the same language.
         Assert.True(second.LossHistory[0].Loss < first.FinalLoss + 0.3,
@@ -165,7 +175,7 @@ public class PretrainerTests(TinyCorpusFixture f) : IClassFixture<TinyCorpusFixt
     public void NonFiniteLossStopsNamingTheStep()
     {
         var e = Assert.Throws<MuscleInputException>(() =>
-            Pretrainer.Run(Fresh(), Quick with { Steps = 20, LearningRate = 1e30, WarmupSteps = 0, LogSteps = 1 }, f.NewDir(), resume: false));
+            Pretrainer.Run(Fresh(), Quick with { Steps = 10, LearningRate = 1e30, WarmupSteps = 0, LogSteps = 1 }, f.NewDir(), resume: false));
         Assert.Matches(@"non-finite training loss at step \d+", e.Message);
     }
 
