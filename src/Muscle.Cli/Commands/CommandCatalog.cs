@@ -18,5 +18,6 @@ public static class CommandCatalog
         yield return TrainCompatCommand.Create(ctx);
         yield return UpdateCommand.Create(ctx);
         yield return AblateCommand.Create(ctx);
+        yield return PretrainCommand.Create(ctx);
     }
 }
