@@ -16,6 +16,8 @@ public class KillAndResumeTests(TinyWorldFixture world) : IClassFixture<TinyWorl
         "train-adapter", "--model", world.ModelDir, "--task", "jsonl-mc", "--train", train, "--valid", world.Valid,
         "--out", outDir, "--rank", "4", "--alpha", "8", "--epochs", "2", "--lr", "5e-3", "--warmup", "3",
         "--batch-size", "4", "--grad-accum", "2", "--save-steps", "2", "--seed", "11",
+        // Bitwise equality needs the same thread count in the child process as in this one.
+        "--threads", TorchSharp.torch.get_num_threads().ToString(System.Globalization.CultureInfo.InvariantCulture),
     ];
 
     [Fact]
