@@ -19,5 +19,6 @@ public static class CommandCatalog
         yield return UpdateCommand.Create(ctx);
         yield return AblateCommand.Create(ctx);
         yield return PretrainCommand.Create(ctx);
+        yield return DemoCommand.Create(ctx);
     }
 }
