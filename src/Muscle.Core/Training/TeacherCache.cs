@@ -69,7 +69,8 @@ public static class TeacherCache
         } // the point of the cache: the old model is freed before training starts
         var status = hasManifest ? TeacherCacheStatus.Rebuilt : TeacherCacheStatus.Built;
         Report(progress, 1, 1, $"teacher cache: {(hasManifest ? "rebuilt" : "built")} {dir} " +
-                               $"({manifest["train_rows"]} training + {manifest["valid_rows"]} validation tokens, k = {manifest["k_effective"]})");
+                               $"({manifest["train_rows"]} training + {manifest["valid_rows"]} validation tokens, k = {manifest["k_effective"]}; " +
+                               $"mean teacher mass outside the top k at T: old {manifest["mean_tail_mass"]!["old"]!.GetValue<double>():F3}, new {manifest["mean_tail_mass"]!["new"]!.GetValue<double>():F3})");
         return new CachedTeachers(dir, manifest, status, stale);
     }
 
@@ -102,6 +103,8 @@ public static class TeacherCache
         var done = 0;
         var clock = Stopwatch.StartNew();
         var manifest = (JsonObject)key.DeepClone();
+        var tailMass = new double[2];
+        long tokens = 0;
         var shards = new JsonArray();
         AtomicFile.WriteDirectory(dir, tmp =>
         {
@@ -117,6 +120,10 @@ public static class TeacherCache
                     var rows = new Dictionary<string, Tensor> { ["labels"] = labels.to_type(ScalarType.Int32).cpu() };
                     Summarise("old", oldModel.Model, batch, labels, temperature, k, options.ValueType, rows);
                     Summarise("new", newModel.Model, batch, labels, temperature, k, options.ValueType, rows);
+                    // Host sync once per build batch: the tail mass says how much the truncation to k loses.
+                    tailMass[0] += rows["old.log_tail"].exp().sum().item<float>();
+                    tailMass[1] += rows["new.log_tail"].exp().sum().item<float>();
+                    tokens += batch.CountedTokens;
                     writer.Add(batch.CountedPerSequence, rows);
                     done++;
                     progress?.Report(new TrainingProgress(0, 0, done, totalBatches, double.NaN, 0, clock.Elapsed, null,
@@ -126,6 +133,10 @@ public static class TeacherCache
                 manifest[$"{name}_rows"] = writer.TotalRows;
             }
             manifest["k_effective"] = k;
+            manifest["mean_tail_mass"] = new JsonObject
+            {
+                ["old"] = tailMass[0] / Math.Max(1, tokens), ["new"] = tailMass[1] / Math.Max(1, tokens),
+            };
             manifest["shards"] = shards;
             AtomicFile.WriteAllText(Path.Combine(tmp, TeacherCacheManifest.FileName), TeacherCacheManifest.Serialize(manifest));
         });
