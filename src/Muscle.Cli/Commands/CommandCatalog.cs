@@ -16,5 +16,8 @@ public static class CommandCatalog
         yield return EvalCommand.Create(ctx);
         yield return TrainAdapterCommand.Create(ctx);
         yield return TrainCompatCommand.Create(ctx);
+        yield return UpdateCommand.Create(ctx);
+        yield return AblateCommand.Create(ctx);
+        yield return PretrainCommand.Create(ctx);
     }
 }

@@ -1,5 +1,6 @@
 using Muscle.Adapters;
 using Muscle.Infrastructure;
+using Muscle.Tokenization;
 using Muscle.Training.Losses;
 using static TorchSharp.torch;
 
@@ -45,10 +46,34 @@ public static class CompatibilityTrainer
         student.AttachTo(newModel.Model);
         ITeacherSource teachers = cached ?? (ITeacherSource)new ExactTeachers(oldModel!.Model, newModel.Model, newTaskAdapter, student, lossOptions.Temperature);
         ITrainingObjective objective = lossOptions.Strategy.IsChoiceLevel()
-            ? throw new MuscleInputException($"strategy {lossOptions.Strategy.Id()} is not available yet")
+            ? ChoiceObjective(data, options, lossOptions, oldModel, newModel, student, split, teachers)
             : new CompatibilityObjective(newModel.Model, student, split, teachers, lossOptions);
         var loop = new TrainingLoop(newModel.Model, student, options, objective, progress);
         return loop.Run(layout, resume, Path.GetFullPath(models.NewModelDir));
+    }
+
+    private static ChoiceCompatibilityObjective ChoiceObjective(TaskData data, AdapterTrainingOptions options,
+        CompatibilityLossOptions lossOptions, TaskModel oldModel, TaskModel newModel, LoraAdapter student, TokenizedSplit split,
+        ITeacherSource teachers)
+    {
+        if (data.Task.Kind != Tasks.TaskKind.MultipleChoice)
+            throw new MuscleInputException($"strategy {lossOptions.Strategy.Id()} distils over answer choices: it needs a multiple-choice task, not {data.Task.Name}");
+        var tokenizer = newModel.Tokenizer;
+        ChoiceItems Items(IReadOnlyList<Tasks.TaskExample> examples) => new(
+            examples.Select(ex => (IReadOnlyList<EncodedPair>)ex.Requests().Select(r => tokenizer.Encode(r.Context, r.Continuation, options.MaxSeqLen)).ToList()).ToList(),
+            examples.Select(ex => ex.Gold ?? throw new MuscleInputException($"item '{ex.Id}' has no gold choice")).ToList());
+        var train = Items(data.Train);
+        var valid = Items(data.Valid);
+        var pad = split.PadId;
+        // The teachers' choice scores are fixed: compute them once, before training.
+        var oldTrain = train.Score(oldModel.Model, options.BatchSize, pad);
+        var oldValid = valid.Score(oldModel.Model, options.BatchSize, pad);
+        newModel.Adapter!.AttachTo(newModel.Model);
+        var newTrain = train.Score(newModel.Model, options.BatchSize, pad);
+        var newValid = valid.Score(newModel.Model, options.BatchSize, pad);
+        student.AttachTo(newModel.Model);
+        return new ChoiceCompatibilityObjective(newModel.Model, student, train, valid, split,
+            new TeacherChoiceScores(oldTrain, newTrain, oldValid, newValid), lossOptions.WithTokenLoss ? teachers : null, lossOptions);
     }
 
     /// <summary>The KL needs one vocabulary: refuse bases whose tokenizers or vocabulary sizes differ (MUSCLE-SPEC.md §8).</summary>

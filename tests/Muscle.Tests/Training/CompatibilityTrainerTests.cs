@@ -57,6 +57,8 @@ public class CompatibilityTrainerTests(TinyUpdateFixture fx) : IClassFixture<Tin
     [InlineData("focal-kl")]
     [InlineData("xie-better")]
     [InlineData("vanilla")]
+    [InlineData("muscle-choice")]
+    [InlineData("focal-choice")]
     public void TrainCompatRunsEachStrategyAndLogsTheAlignedShare(string strategy)
     {
         var outDir = Path.Combine(fx.Root, "compat-" + strategy);
@@ -73,6 +75,19 @@ public class CompatibilityTrainerTests(TinyUpdateFixture fx) : IClassFixture<Tin
         // The student started as the new task adapter: same PEFT config (rank, targets).
         Assert.Equal(File.ReadAllText(Path.Combine(fx.NewAdapter, "adapter_config.json")),
                      File.ReadAllText(Path.Combine(outDir, "adapter_config.json")));
+    }
+
+    [Fact]
+    public void ChoiceLevelWithTokenLossRunsAndNonMcTasksAreRefused()
+    {
+        var outDir = Path.Combine(fx.Root, "compat-choice-token");
+        var (code, _, err) = Cli(fx.Args(outDir, "--strategy", "muscle-choice", "--with-token-loss"));
+        Assert.True(code == 0, err);
+        var stats = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "training_history.json")))!["epoch_stats"]![0]!.AsObject();
+        Assert.InRange(stats["valid_choice_acc"]!.GetValue<double>(), 0, 1);
+        (code, _, err) = Cli(fx.Args(outDir + "-x", "--strategy", "muscle", "--with-token-loss"));
+        Assert.Equal(2, code);
+        Assert.Contains("--with-token-loss", err);
     }
 
     [Fact]

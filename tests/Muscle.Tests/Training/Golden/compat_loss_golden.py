@@ -50,3 +50,13 @@ out["XieBetter"] = sum((0.5 * T * T * klo[i] + 0.5 * ce[i]) if better else ce[i]
 out["Vanilla"] = sum(ce)
 for k, v in out.items():
     print(f"    public const double {k} = {v!r};")
+
+# Choice level (ChoiceLossTests): item 0 has 2 choices, item 1 has 3; gold [1, 0]; T = 2.
+S = [[-1, -2], [-0.2, -0.5, -1]]
+g = [1, 0]
+O = [[-2, -1], [-1, -2, -3]]
+N = [[-1.5, -1], [-2, -1, -3]]
+mc = sum(kl(O[i], S[i], T) if S[i].index(max(S[i])) != g[i] else kl(N[i], S[i], T) for i in range(2))
+fc = sum((1 + 5 * (O[i].index(max(O[i])) == g[i])) * T * T * kl(O[i], S[i], T) for i in range(2))
+print(f"    public const double MuscleChoice = {mc!r};")
+print(f"    public const double FocalChoice = {fc!r};")
