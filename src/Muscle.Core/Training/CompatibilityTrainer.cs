@@ -46,7 +46,7 @@ public static class CompatibilityTrainer
         student.AttachTo(newModel.Model);
         ITeacherSource teachers = cached ?? (ITeacherSource)new ExactTeachers(oldModel!.Model, newModel.Model, newTaskAdapter, student, lossOptions.Temperature);
         ITrainingObjective objective = lossOptions.Strategy.IsChoiceLevel()
-            ? ChoiceObjective(data, options, lossOptions, oldModel, newModel, student, split, teachers)
+            ? ChoiceObjective(data, options, lossOptions, oldModel!, newModel, student, split, teachers) // choice-level refuses --teacher-cache: loaded
             : new CompatibilityObjective(newModel.Model, student, split, teachers, lossOptions);
         var loop = new TrainingLoop(newModel.Model, student, options, objective, progress);
         return loop.Run(layout, resume, Path.GetFullPath(models.NewModelDir));
