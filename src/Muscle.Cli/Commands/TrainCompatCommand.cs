@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Muscle.Cli.Infrastructure;
+using Muscle.Infrastructure;
 using Muscle.Models;
 using Muscle.Tasks;
 using Muscle.Training;
@@ -29,11 +30,13 @@ public static class TrainCompatCommand
         var focalAlpha = new Option<double>("--focal-alpha") { Description = "Focal distillation base weight α.", DefaultValueFactory = _ => 1.0 };
         var focalBeta = new Option<double>("--focal-beta") { Description = "Focal distillation extra weight β where the old model is right.", DefaultValueFactory = _ => 5.0 };
         var withTokenLoss = new Option<bool>("--with-token-loss") { Description = "Choice-level strategies: add the paper's token-level muscle term." };
+        var teacherCache = new Option<DirectoryInfo?>("--teacher-cache") { Description = "Run both teachers once, keep their top-k log-probabilities here (reused while current), then train holding only the student." };
+        var teacherCacheK = new Option<int>("--teacher-cache-k") { Description = "Top-k teacher entries kept per token (plus the tail mass).", DefaultValueFactory = _ => TeacherCacheOptions.DefaultK };
         var binder = new TrainingOptionsBinder();
         var command = new Command("train-compat", "Train a compatibility adapter on the new base that keeps what the old task model got right.")
         {
             oldModel, oldAdapter, newModel, newAdapter, task, train, labels, valid, validLabels, output, strategy, ceWeight,
-            temperature, t2, focalAlpha, focalBeta, withTokenLoss,
+            temperature, t2, focalAlpha, focalBeta, withTokenLoss, teacherCache, teacherCacheK,
         };
         binder.AddTo(command);
         command.SetAction(parse =>
@@ -55,9 +58,19 @@ public static class TrainCompatCommand
             var models = new UpdatePair(parse.GetValue(oldModel)!.FullName, parse.GetValue(oldAdapter)!.FullName,
                                         parse.GetValue(newModel)!.FullName, parse.GetValue(newAdapter)!.FullName);
             var outDir = parse.GetValue(output)!.FullName;
-            var result = ctx.Progress.Run($"train-compat {lossOptions.Strategy.Id()} {data.Task.Name}", p => CompatibilityTrainer.Train(
-                models, data, options, lossOptions, outDir, parse.GetValue(binder.Resume),
-                DTypes.Parse(parse.GetValue(binder.Dtype)!), TrainingProgressReporter.Forward(p)));
+            var cache = parse.GetValue(teacherCache) is { } cacheDir ? new TeacherCacheOptions(cacheDir.FullName) { K = parse.GetValue(teacherCacheK) } : null;
+            string? cacheNote = null;
+            var result = ctx.Progress.Run($"train-compat {lossOptions.Strategy.Id()} {data.Task.Name}", p =>
+            {
+                var training = TrainingProgressReporter.Forward(p);
+                return CompatibilityTrainer.Train(models, data, options, lossOptions, outDir, parse.GetValue(binder.Resume),
+                    DTypes.Parse(parse.GetValue(binder.Dtype)!), new SyncProgress<TrainingProgress>(t =>
+                    {
+                        if (t.Message?.StartsWith("teacher cache") != true) training.Report(t);
+                        else p.Report(new ProgressUpdate(t.Step, t.TotalSteps, cacheNote = t.Message));
+                    }), teacherCache: cache);
+            });
+            if (cacheNote is not null) ctx.Out.WriteLine(cacheNote);
             ctx.Out.WriteLine($"best epoch {result.BestEpoch}: validation CE {result.BestValidationLoss:F4} " +
                               $"(initial {result.InitialValidationLoss:F4}); compatibility adapter in {outDir}");
             return 0;

@@ -18,15 +18,18 @@ public static class CompatibilityTrainer
 {
     public static TrainingResult Train(UpdatePair models, TaskData data, AdapterTrainingOptions options,
                                        CompatibilityLossOptions lossOptions, string outDir, bool resume, ScalarType dtype,
-                                       IProgress<TrainingProgress>? progress = null, Device? device = null)
+                                       IProgress<TrainingProgress>? progress = null, Device? device = null,
+                                       TeacherCacheOptions? teacherCache = null)
     {
         options.Validate();
         lossOptions.Validate();
+        teacherCache?.Validate(lossOptions.Strategy);
         var layout = new TrainingRunLayout(outDir);
         AdapterTrainer.GuardOutput(layout, resume);
-        using var oldModel = TaskModel.Load(models.OldModelDir, models.OldAdapterDir, dtype, device);
+        // With a teacher cache the old model is loaded (and freed) only by TeacherCache.Open, if the cache needs building.
+        using var oldModel = teacherCache is null ? TaskModel.Load(models.OldModelDir, models.OldAdapterDir, dtype, device) : null;
         using var newModel = TaskModel.Load(models.NewModelDir, models.NewAdapterDir, dtype, device);
-        RequireSharedVocabulary(oldModel, newModel);
+        if (oldModel is not null) RequireSharedVocabulary(oldModel, newModel);
 
         var tokenizer = newModel.Tokenizer;
         var split = new TokenizedSplit(
@@ -36,12 +39,14 @@ public static class CompatibilityTrainer
 
         var newTaskAdapter = newModel.Adapter!;
         newTaskAdapter.RequiresGrad(false);
+        using var cached = teacherCache is null ? null : TeacherCache.Open(teacherCache, models, newModel, split, options.MaxSeqLen,
+                                                                           options.BatchSize, lossOptions.Temperature, dtype, progress);
         using var student = newTaskAdapter.Clone(); // MUSCLE: initialised from the new task adapter
         student.RequiresGrad(true);
         student.AttachTo(newModel.Model);
-        var teachers = new ExactTeachers(oldModel.Model, newModel.Model, newTaskAdapter, student, lossOptions.Temperature);
+        ITeacherSource teachers = cached ?? (ITeacherSource)new ExactTeachers(oldModel!.Model, newModel.Model, newTaskAdapter, student, lossOptions.Temperature);
         ITrainingObjective objective = lossOptions.Strategy.IsChoiceLevel()
-            ? ChoiceObjective(data, options, lossOptions, oldModel, newModel, student, split, teachers)
+            ? ChoiceObjective(data, options, lossOptions, oldModel!, newModel, student, split, teachers) // choice-level refuses --teacher-cache: loaded
             : new CompatibilityObjective(newModel.Model, student, split, teachers, lossOptions);
         var loop = new TrainingLoop(newModel.Model, student, options, objective, progress);
         return loop.Run(layout, resume, Path.GetFullPath(models.NewModelDir));

@@ -1,0 +1,198 @@
+using System.Text.Json.Nodes;
+using Muscle.IO;
+using Muscle.Training.Losses;
+using static TorchSharp.torch;
+
+namespace Muscle.Training;
+
+// Shapes: N counted tokens of a micro-batch, V vocabulary, k cached entries per token.
+
+/// <summary>
+/// The teachers of a run, read from a teacher cache (<see cref="TeacherCache"/>). Only the rows of the batch's items are
+/// read, straight from the shard files into tensors (the OS page cache does the caching), so memory does not grow with
+/// the data set. Item i's rows are contiguous and CausalBatch counts positions row-major over the items it is given, so
+/// the rows of items [i1, i2, ...] concatenated in that order line up with <see cref="CausalBatch.CountedPositions"/>.
+/// </summary>
+public sealed class CachedTeachers : ITeacherSource, IDisposable
+{
+    private readonly List<(FileStream Stream, SafetensorsHeader Header)> _shards = [];
+    private readonly Part _train, _valid;
+
+    internal CachedTeachers(string dir, JsonObject manifest, TeacherCacheStatus status, string? staleReason)
+    {
+        Dir = dir;
+        Status = status;
+        StaleReason = staleReason;
+        K = manifest["k_effective"]!.GetValue<int>();
+        _train = new Part(manifest["train_items"]!.GetValue<int>());
+        _valid = new Part(manifest["valid_items"]!.GetValue<int>());
+        try
+        {
+            foreach (var shard in manifest["shards"]!.AsArray())
+            {
+                var path = Path.Combine(dir, shard!["file"]!.GetValue<string>());
+                var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.RandomAccess);
+                _shards.Add((stream, SafetensorsHeader.Parse(stream, stream.Length, path)));
+                var part = shard["split"]!.GetValue<string>() == "train" ? _train : _valid;
+                var first = shard["first_item"]!.GetValue<int>();
+                var items = shard["items"]!.GetValue<int>();
+                long[] offsets;
+                using (var t = ReadRows(_shards.Count - 1, "offsets", 0, items + 1))
+                    offsets = t.data<long>().ToArray();
+                for (var j = 0; j < items; j++)
+                    part.Rows[first + j] = (_shards.Count - 1, offsets[j], (int)(offsets[j + 1] - offsets[j]));
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public string Dir { get; }
+    public TeacherCacheStatus Status { get; }
+
+    /// <summary>The manifest key that differed when the cache was rebuilt; null otherwise.</summary>
+    public string? StaleReason { get; }
+
+    /// <summary>Top-k entries kept per token (the requested k, capped at V).</summary>
+    public int K { get; }
+
+    public (ITeacherTokens? Old, ITeacherTokens? New) Teachers(CausalBatch batch, IReadOnlyList<int> items, bool training,
+                                                                bool needOld, bool needNew)
+    {
+        var part = training ? _train : _valid;
+        var rows = items.Sum(i => (long)part.Rows[i].Count);
+        if (rows != batch.CountedTokens)
+            throw new InvalidOperationException($"teacher cache holds {rows} rows for these items, the batch counts {batch.CountedTokens} tokens");
+        var device = batch.InputIds.device;
+        return (needOld ? Read(part, items, "old", device) : null, needNew ? Read(part, items, "new", device) : null);
+    }
+
+    /// <summary>[N] the cached next-token labels of these items, in batch order (to check alignment).</summary>
+    public Tensor Labels(bool training, IReadOnlyList<int> items) => Gather(training ? _train : _valid, items, "labels");
+
+    private CachedTeacherTokens Read(Part part, IReadOnlyList<int> items, string teacher, Device device)
+    {
+        using var scope = NewDisposeScope();
+        var t = TeacherCache.Fields.Select(f => Gather(part, items, $"{teacher}.{f}")).ToArray();
+        return new CachedTeacherTokens(
+            t[0].to(ScalarType.Int64, device).MoveToOuterDisposeScope(),
+            t[1].to(ScalarType.Float32, device).MoveToOuterDisposeScope(),
+            t[2].to(device).MoveToOuterDisposeScope(),
+            t[3].to(ScalarType.Int64, device).MoveToOuterDisposeScope(),
+            t[4].to(device).MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Rows of <paramref name="name"/> for the items, concatenated in item order, on the CPU.</summary>
+    private Tensor Gather(Part part, IReadOnlyList<int> items, string name)
+    {
+        var total = items.Sum(i => (long)part.Rows[i].Count);
+        var header = _shards.Count > 0 ? _shards[0].Header : null;
+        if (header is null || !header.TryGetEntry(name, out var entry))
+            throw new InvalidOperationException($"the teacher cache in {Dir} has no tensor '{name}'");
+        var result = empty([total, .. entry.Shape.Skip(1)], dtype: Safetensors.ToScalarType(entry.DType));
+        long at = 0;
+        foreach (var i in items)
+        {
+            var (shard, row, count) = part.Rows[i];
+            if (count == 0) continue;
+            using var slice = result.narrow(0, at, count);
+            ReadInto(shard, name, row, slice);
+            at += count;
+        }
+        return result;
+    }
+
+    private Tensor ReadRows(int shard, string name, long row, long count)
+    {
+        _shards[shard].Header.TryGetEntry(name, out var entry);
+        var result = empty([count, .. entry.Shape.Skip(1)], dtype: Safetensors.ToScalarType(entry.DType));
+        ReadInto(shard, name, row, result);
+        return result;
+    }
+
+    /// <summary>Reads rows [row, row + target.shape[0]) of a tensor of a shard straight into <paramref name="target"/>'s memory.</summary>
+    private void ReadInto(int shard, string name, long row, Tensor target)
+    {
+        var (stream, header) = _shards[shard];
+        if (!header.TryGetEntry(name, out var entry))
+            throw new InvalidOperationException($"{header.Path} has no tensor '{name}'");
+        var rowBytes = entry.ByteLength / entry.Shape[0];
+        var offset = header.DataOffset + entry.Begin + row * rowBytes;
+        var span = target.bytes;
+        if (span.Length != target.shape[0] * rowBytes || row + target.shape[0] > entry.Shape[0])
+            throw new InvalidOperationException($"rows {row}..{row + target.shape[0]} of '{name}' do not fit {header.Path}");
+        while (!span.IsEmpty)
+        {
+            var got = RandomAccess.Read(stream.SafeFileHandle, span, offset);
+            if (got == 0) throw new Infrastructure.MuscleInputException($"teacher cache file truncated (tensor '{name}')", header.Path);
+            offset += got;
+            span = span[got..];
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var (stream, _) in _shards) stream.Dispose();
+        _shards.Clear();
+    }
+
+    /// <summary>Where each item of a split lives: shard, first row, row count.</summary>
+    private sealed class Part(int items)
+    {
+        public (int Shard, long Row, int Count)[] Rows { get; } = new (int, long, int)[items];
+    }
+}
+
+/// <summary>
+/// A teacher from the cache: top-k log-probabilities at T plus one tail bucket. Its KL is the KL between the two
+/// distributions coarsened to (the teacher's top-k, everything else), which equals the dense KL when k = V and
+/// underestimates it otherwise (merging outcomes never increases a KL).
+/// </summary>
+public sealed class CachedTeacherTokens : ITeacherTokens
+{
+    /// <summary>The student's log tail mass is clamped here (≈ ln 1e-30) so a vanishing tail gives a finite term.</summary>
+    public const double MinLogTail = -69.0;
+
+    private readonly Tensor _ids, _logProbsT, _logTail;
+
+    /// <param name="ids">[N, k] int64 top-k token ids.</param>
+    /// <param name="logProbsT">[N, k] fp32 log p_teacher^T of those ids.</param>
+    /// <param name="logTail">[N] fp32 log of the remaining mass at T (−inf when k = V).</param>
+    /// <param name="argmax">[N] int64 teacher's top-1 token.</param>
+    /// <param name="labelLogProb">[N] fp32 log p_teacher(y) at T = 1.</param>
+    public CachedTeacherTokens(Tensor ids, Tensor logProbsT, Tensor logTail, Tensor argmax, Tensor labelLogProb)
+    {
+        _ids = ids;
+        _logProbsT = logProbsT;
+        _logTail = logTail;
+        Argmax = argmax;
+        LabelLogProb = labelLogProb;
+    }
+
+    public Tensor Argmax { get; }
+    public Tensor LabelLogProb { get; }
+
+    /// <summary>Always null: the cache keeps no logits (focal-lm refuses it).</summary>
+    public Tensor? Logits => null;
+
+    /// <summary>
+    /// [N] Σ_k p_k (log p_k − log q_k) + p_tail (log p_tail − log q_tail), q_tail = Σ of the student's other entries,
+    /// taken as a log-sum-exp over them (no 1 − Σ cancellation, never negative) and clamped at <see cref="MinLogTail"/>.
+    /// </summary>
+    public Tensor KlToStudent(Tensor studentLogProbsT)
+    {
+        using var scope = NewDisposeScope();
+        var q = studentLogProbsT.gather(1, _ids);                     // [N, k]
+        var p = _logProbsT.exp();
+        var top = where(p.gt(0), p * (_logProbsT - q), zeros_like(q)).sum(-1);
+        // A finite fill (not −inf) keeps the log-sum-exp's gradient finite when every entry is in the top-k.
+        var others = studentLogProbsT.scatter(1, _ids, full_like(q, -1e30));
+        var logTailS = others.logsumexp(-1).clamp_min(MinLogTail);     // [N]
+        var pTail = _logTail.exp();
+        var tail = where(pTail.gt(0), pTail * _logTail, zeros_like(pTail)) - pTail * logTailS;
+        return (top + tail).MoveToOuterDisposeScope();
+    }
+}
