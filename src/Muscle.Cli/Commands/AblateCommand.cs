@@ -76,11 +76,7 @@ public static class AblateCommand
     public static void WriteTable(TextWriter output, IReadOnlyList<AblationRow> rows)
     {
         static string F(double? v, double scale = 100) => v is double d ? (scale * d).ToString("F2", CultureInfo.InvariantCulture) : "n/a";
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-        });
+        var console = PlainConsole.For(output);
         var table = new Table().AddColumns("strategy", "ΔNFR_c", "Δ%NFR_c", "ΔPFR_c", "Δacc_c", "NFR_c", "acc_c");
         foreach (var c in table.Columns.Skip(1)) c.RightAligned();
         foreach (var r in rows)

@@ -79,13 +79,7 @@ public static class CompareCommand
 
     private static void WriteTable(CliContext ctx, ComparisonResult result)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(ctx.Out),
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-        });
+        var console = PlainConsole.For(ctx.Out);
         var table = new Table().AddColumn("metric").AddColumn(new TableColumn("value").RightAligned()).AddColumn("95 % interval");
         foreach (var row in ComparisonSummary.Rows(result))
             table.AddRow(Markup.Escape(row.Name), Markup.Escape(row.Value), Markup.Escape(row.Interval));

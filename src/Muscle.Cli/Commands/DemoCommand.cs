@@ -51,11 +51,7 @@ public static class DemoCommand
     /// <summary>Tables 4–6 of the paper in one: per task the v1/v2/compat score, its change, NFR and the compatibility deltas.</summary>
     public static void WriteTable(TextWriter output, IReadOnlyList<DemoTaskRow> rows)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-        });
+        var console = PlainConsole.For(output);
         var table = new Table().AddColumns("task", "metric", "v1", "v2", "compat", "Δ(c−v2)", "NFR", "ΔNFR_c", "Δ%NFR_c", "Δm_g", "Δm_r");
         foreach (var c in table.Columns.Skip(2)) c.RightAligned();
         foreach (var row in rows)

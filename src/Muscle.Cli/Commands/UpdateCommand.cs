@@ -85,11 +85,7 @@ public static class UpdateCommand
         var discrete = j.ContainsKey("acc_old");
         string Pct(string key) => j[key] is JsonValue v ? (100 * v.GetValue<double>()).ToString("F2", CultureInfo.InvariantCulture) : "n/a";
         string Num(string key) => j[key] is JsonValue v ? v.GetValue<double>().ToString("F2", CultureInfo.InvariantCulture) : "n/a";
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-        });
+        var console = PlainConsole.For(output);
         var metric = j["metric"]!.GetValue<string>();
         var table = new Table().AddColumns($"{metric} v1", $"{metric} v2", $"{metric} compat", "NFR", "NFR_c", "Δ%NFR_c", "PFR",
             discrete ? "NFR_mc" : "m_r");
