@@ -1,0 +1,47 @@
+using System.Text.Json.Nodes;
+using Muscle.Cli.Infrastructure;
+
+namespace Muscle.Tests.Demo;
+
+/// <summary>
+/// The CI smoke test of the whole chain (issue 6): <c>muscle demo --quick</c> from nothing — world, two pretrained
+/// bases, adapters, MUSCLE, evaluation, comparison, strategies — must run and leave well-formed outputs. It checks
+/// shapes, not effect sizes (those are benchmarks, in docs/RESULTS.md).
+/// </summary>
+public class DemoSmokeTests
+{
+    [Fact]
+    public void QuickDemoRunsTheWholeChainAndWritesWellFormedOutputs()
+    {
+        var dir = Directory.CreateTempSubdirectory("muscle-demo-").FullName;
+        try
+        {
+            var (o, e) = (new StringWriter(), new StringWriter());
+            var code = MuscleApp.Run(["demo", "--quick", "--out", dir], o, e);
+            Assert.True(code == 0, e.ToString());
+            var output = o.ToString();
+            foreach (var task in new[] { "sentiment", "arithmetic", "dialogue" })
+            {
+                Assert.Contains(task, output);
+                var update = Path.Combine(dir, "tasks", task, "update");
+                var counts = new[] { "old", "new", "compat" }
+                    .Select(m => File.ReadAllLines(Path.Combine(update, "predictions", m + ".jsonl")).Length).Distinct().ToList();
+                Assert.Single(counts);
+                Assert.True(counts[0] > 0);
+                var report = JsonNode.Parse(File.ReadAllText(Path.Combine(update, "report", "report.json")))!;
+                Assert.NotNull(report);
+                Assert.True(File.Exists(Path.Combine(update, "report", "report.html")));
+            }
+            foreach (var col in new[] { "NFR", "ΔNFR_c", "Δ%NFR_c", "Δm_g" }) Assert.Contains(col, output);
+            var results = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "tasks", "sentiment", "strategies", "results.json")))!;
+            Assert.Equal(2, results["arms"]!.AsArray().Count);
+            foreach (var b in new[] { "v1", "v2" })
+                Assert.True(File.Exists(Path.Combine(dir, "bases", b, "pretrain_state.json")), b);
+
+            // A rerun reuses every stage.
+            var again = MuscleApp.Run(["demo", "--quick", "--out", dir], new StringWriter(), new StringWriter());
+            Assert.Equal(0, again);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+}
