@@ -159,14 +159,11 @@ public sealed class LoraAdapter : IDisposable
         {
             var layer = new LoraLayer(src.InFeatures, src.OutFeatures, src.Rank, src.Scaling, src.Dropout, null);
             layer.to(src.A.dtype).to(src.A.device);
-            using (no_grad())
-            {
-                layer.A.copy_(src.A);
-                layer.B.copy_(src.B);
-            }
             layers[path] = layer;
         }
-        return new LoraAdapter(Config, layers);
+        var copy = new LoraAdapter(Config, layers);
+        copy.CopyFrom(this);
+        return copy;
     }
 
     /// <summary>Plugs this adapter into <paramref name="model"/> (replacing any attached one on the same layers).</summary>
