@@ -15,17 +15,6 @@ public static class AblateCommand
 {
     public static Command Create(CliContext ctx)
     {
-        var oldModel = new Option<DirectoryInfo>("--old-model") { Description = "HF directory of the old base (v1).", Required = true };
-        var oldAdapter = new Option<DirectoryInfo>("--old-adapter") { Description = "PEFT task adapter on the old base.", Required = true };
-        var newModel = new Option<DirectoryInfo>("--new-model") { Description = "HF directory of the new base (v2).", Required = true };
-        var newAdapter = new Option<DirectoryInfo>("--new-adapter") { Description = "PEFT task adapter on the new base (every arm starts from it).", Required = true };
-        var task = new Option<string>("--task") { Description = $"Task name: {string.Join(", ", TaskRegistry.Names)}.", Required = true };
-        var train = new Option<FileInfo>("--train") { Description = "Training data file.", Required = true };
-        var labels = new Option<FileInfo?>("--labels") { Description = "Labels file of --train (piqa)." };
-        var valid = new Option<FileInfo?>("--valid") { Description = "Validation file (default: 20% of --train, seeded)." };
-        var validLabels = new Option<FileInfo?>("--valid-labels") { Description = "Labels file of --valid." };
-        var test = new Option<FileInfo>("--test") { Description = "Test data file.", Required = true };
-        var testLabels = new Option<FileInfo?>("--test-labels") { Description = "Labels file of --test." };
         var output = new Option<DirectoryInfo>("--out") { Description = "Run directory (arms are cached; rerun to continue).", Required = true };
         var strategies = new Option<string>("--strategies")
         {
@@ -36,28 +25,17 @@ public static class AblateCommand
         var temperature = new Option<double>("--temperature") { Description = "KD temperature T.", DefaultValueFactory = _ => 2.0 };
         var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N test instances." };
         var binder = new TrainingOptionsBinder();
+        var update = new UpdateOptionsBinder(newAdapterRequired: true, withTest: true);
         var command = new Command("ablate", "Train every compatibility strategy from the same v2 adapter and print Table 7 (ΔNFR_c, Δ%NFR_c, ΔPFR_c, Δacc_c).")
         {
-            oldModel, oldAdapter, newModel, newAdapter, task, train, labels, valid, validLabels, test, testLabels, output,
-            strategies, ceWeight, temperature, limit,
+            output, strategies, ceWeight, temperature, limit,
         };
+        update.AddTo(command);
         binder.AddTo(command);
         command.SetAction(parse =>
         {
-            var request = new UpdateRequest
+            var request = update.Bind(parse, parse.GetValue(output)!.FullName) with
             {
-                OldModelDir = parse.GetValue(oldModel)!.FullName,
-                OldAdapterDir = parse.GetValue(oldAdapter)!.FullName,
-                NewModelDir = parse.GetValue(newModel)!.FullName,
-                NewAdapterDir = parse.GetValue(newAdapter)!.FullName,
-                Task = parse.GetValue(task)!,
-                TrainFile = parse.GetValue(train)!.FullName,
-                TrainLabels = parse.GetValue(labels)?.FullName,
-                ValidFile = parse.GetValue(valid)?.FullName,
-                ValidLabels = parse.GetValue(validLabels)?.FullName,
-                TestFile = parse.GetValue(test)!.FullName,
-                TestLabels = parse.GetValue(testLabels)?.FullName,
-                OutDir = parse.GetValue(output)!.FullName,
                 Training = binder.Bind(parse),
                 Compatibility = new CompatibilityLossOptions { CeWeight = parse.GetValue(ceWeight), Temperature = parse.GetValue(temperature) },
                 Evaluation = new EvaluationOptions { Limit = parse.GetValue(limit) },

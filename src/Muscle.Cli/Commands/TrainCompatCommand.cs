@@ -13,15 +13,6 @@ public static class TrainCompatCommand
 {
     public static Command Create(CliContext ctx)
     {
-        var oldModel = new Option<DirectoryInfo>("--old-model") { Description = "HF directory of the old base (v1).", Required = true };
-        var oldAdapter = new Option<DirectoryInfo>("--old-adapter") { Description = "PEFT task adapter of the old base.", Required = true };
-        var newModel = new Option<DirectoryInfo>("--new-model") { Description = "HF directory of the new base (v2).", Required = true };
-        var newAdapter = new Option<DirectoryInfo>("--new-adapter") { Description = "PEFT task adapter of the new base (the student starts as its copy).", Required = true };
-        var task = new Option<string>("--task") { Description = $"Task name: {string.Join(", ", TaskRegistry.Names)}.", Required = true };
-        var train = new Option<FileInfo>("--train") { Description = "Training data file.", Required = true };
-        var labels = new Option<FileInfo?>("--labels") { Description = "Labels file of --train (piqa)." };
-        var valid = new Option<FileInfo?>("--valid") { Description = "Validation file (default: 20% of --train, seeded)." };
-        var validLabels = new Option<FileInfo?>("--valid-labels") { Description = "Labels file of --valid (piqa)." };
         var output = new Option<DirectoryInfo>("--out") { Description = "Run directory: the compatibility adapter (PEFT files) and checkpoints/.", Required = true };
         var strategy = new Option<string>("--strategy") { Description = $"One of: {string.Join(", ", CompatibilityStrategies.All)}.", DefaultValueFactory = _ => "muscle" };
         var ceWeight = new Option<double?>("--ce-weight") { Description = "λ in L = λ·L_comp + (1−λ)·CE (off: no CE; Xie's α, default 0.5)." };
@@ -33,11 +24,12 @@ public static class TrainCompatCommand
         var teacherCache = new Option<DirectoryInfo?>("--teacher-cache") { Description = "Run both teachers once, keep their top-k log-probabilities here (reused while current), then train holding only the student." };
         var teacherCacheK = new Option<int>("--teacher-cache-k") { Description = "Top-k teacher entries kept per token (plus the tail mass).", DefaultValueFactory = _ => TeacherCacheOptions.DefaultK };
         var binder = new TrainingOptionsBinder();
+        var update = new UpdateOptionsBinder(newAdapterRequired: true, withTest: false);
         var command = new Command("train-compat", "Train a compatibility adapter on the new base that keeps what the old task model got right.")
         {
-            oldModel, oldAdapter, newModel, newAdapter, task, train, labels, valid, validLabels, output, strategy, ceWeight,
-            temperature, t2, focalAlpha, focalBeta, withTokenLoss, teacherCache, teacherCacheK,
+            output, strategy, ceWeight, temperature, t2, focalAlpha, focalBeta, withTokenLoss, teacherCache, teacherCacheK,
         };
+        update.AddTo(command);
         binder.AddTo(command);
         command.SetAction(parse =>
         {
@@ -53,10 +45,9 @@ public static class TrainCompatCommand
                 WithTokenLoss = parse.GetValue(withTokenLoss),
             };
             lossOptions.Validate();
-            var data = TaskData.Load(parse.GetValue(task)!, parse.GetValue(train)!.FullName, parse.GetValue(labels)?.FullName,
-                                     parse.GetValue(valid)?.FullName, parse.GetValue(validLabels)?.FullName, options);
-            var models = new UpdatePair(parse.GetValue(oldModel)!.FullName, parse.GetValue(oldAdapter)!.FullName,
-                                        parse.GetValue(newModel)!.FullName, parse.GetValue(newAdapter)!.FullName);
+            var r = update.Bind(parse, parse.GetValue(output)!.FullName);
+            var data = TaskData.Load(r.Task, r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels, options);
+            var models = new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, r.NewAdapterDir!);
             var outDir = parse.GetValue(output)!.FullName;
             var cache = parse.GetValue(teacherCache) is { } cacheDir ? new TeacherCacheOptions(cacheDir.FullName) { K = parse.GetValue(teacherCacheK) } : null;
             string? cacheNote = null;

@@ -16,17 +16,6 @@ public static class UpdateCommand
 {
     public static Command Create(CliContext ctx)
     {
-        var oldModel = new Option<DirectoryInfo>("--old-model") { Description = "HF directory of the old base (v1).", Required = true };
-        var oldAdapter = new Option<DirectoryInfo>("--old-adapter") { Description = "PEFT task adapter on the old base.", Required = true };
-        var newModel = new Option<DirectoryInfo>("--new-model") { Description = "HF directory of the new base (v2).", Required = true };
-        var newAdapter = new Option<DirectoryInfo?>("--new-adapter") { Description = "PEFT task adapter on the new base (default: trained with v1's recipe)." };
-        var task = new Option<string>("--task") { Description = $"Task name: {string.Join(", ", TaskRegistry.Names)}.", Required = true };
-        var train = new Option<FileInfo>("--train") { Description = "Training data file.", Required = true };
-        var labels = new Option<FileInfo?>("--labels") { Description = "Labels file of --train (piqa)." };
-        var valid = new Option<FileInfo?>("--valid") { Description = "Validation file (default: 20% of --train, seeded)." };
-        var validLabels = new Option<FileInfo?>("--valid-labels") { Description = "Labels file of --valid." };
-        var test = new Option<FileInfo>("--test") { Description = "Test data file: v1, v2 and the compatibility model are compared on it.", Required = true };
-        var testLabels = new Option<FileInfo?>("--test-labels") { Description = "Labels file of --test." };
         var output = new Option<DirectoryInfo>("--out") { Description = "Run directory (stages are cached here; rerun to continue).", Required = true };
         var strategy = new Option<string>("--strategy") { Description = $"Compatibility strategy: {string.Join(", ", CompatibilityStrategies.All)}.", DefaultValueFactory = _ => "muscle" };
         var ceWeight = new Option<double?>("--ce-weight") { Description = "λ in L = λ·L_comp + (1−λ)·CE." };
@@ -34,28 +23,17 @@ public static class UpdateCommand
         var json = new Option<bool>("--json") { Description = "Print the compare JSON (keys of muscle compare --json) as the last line." };
         var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N test instances." };
         var binder = new TrainingOptionsBinder();
+        var update = new UpdateOptionsBinder(newAdapterRequired: false, withTest: true);
         var command = new Command("update", "Move a task adapter from base v1 to base v2 compatibly: train v2's adapter (if needed) and the compatibility adapter, evaluate all three, report the flips.")
         {
-            oldModel, oldAdapter, newModel, newAdapter, task, train, labels, valid, validLabels, test, testLabels, output,
-            strategy, ceWeight, temperature, json, limit,
+            output, strategy, ceWeight, temperature, json, limit,
         };
+        update.AddTo(command);
         binder.AddTo(command);
         command.SetAction(parse =>
         {
-            var request = new UpdateRequest
+            var request = update.Bind(parse, parse.GetValue(output)!.FullName) with
             {
-                OldModelDir = parse.GetValue(oldModel)!.FullName,
-                OldAdapterDir = parse.GetValue(oldAdapter)!.FullName,
-                NewModelDir = parse.GetValue(newModel)!.FullName,
-                NewAdapterDir = parse.GetValue(newAdapter)?.FullName,
-                Task = parse.GetValue(task)!,
-                TrainFile = parse.GetValue(train)!.FullName,
-                TrainLabels = parse.GetValue(labels)?.FullName,
-                ValidFile = parse.GetValue(valid)?.FullName,
-                ValidLabels = parse.GetValue(validLabels)?.FullName,
-                TestFile = parse.GetValue(test)!.FullName,
-                TestLabels = parse.GetValue(testLabels)?.FullName,
-                OutDir = parse.GetValue(output)!.FullName,
                 Training = binder.Bind(parse),
                 Compatibility = new CompatibilityLossOptions
                 {

@@ -66,25 +66,8 @@ public static class AblationPipeline
         var arms = Arms(armIds, r.Compatibility, data.Task.Kind == TaskKind.MultipleChoice);
         var predictions = Path.Combine(r.OutDir, "predictions");
 
-        void Predict(string name, string model, string adapter)
-        {
-            var path = Path.Combine(predictions, name + ".jsonl");
-            Stages.Run(r.OutDir, "predict-" + name, new
-            {
-                model, adapter = Stages.Fingerprint(Path.Combine(adapter, LoraAdapter.WeightsFileName)),
-                test = Stages.Fingerprint(r.TestFile, r.TestLabels), r.Evaluation,
-            }, skipped, _ =>
-            {
-                using var tm = TaskModel.Load(model, adapter, r.DType);
-                var summary = TaskEvaluator.Evaluate(tm.Model, tm.Tokenizer, data.Task, test, r.Evaluation,
-                    new SyncProgress<(int Done, int Total)>(u => progress?.Report(new StageProgress($"evaluate {name}", u.Done, u.Total, null))));
-                TaskEvaluator.WritePredictions(path, summary);
-                return 0;
-            });
-        }
-
-        Predict("old", r.OldModelDir, r.OldAdapterDir);
-        Predict("new", r.NewModelDir, r.NewAdapterDir);
+        UpdatePipeline.Predict(r, data.Task, test, "old", r.OldModelDir, r.OldAdapterDir, skipped, progress);
+        UpdatePipeline.Predict(r, data.Task, test, "new", r.NewModelDir, r.NewAdapterDir, skipped, progress);
         var rows = new List<AblationRow>();
         foreach (var arm in arms)
         {
@@ -97,11 +80,8 @@ public static class AblationPipeline
                 strategy = arm.Loss.Strategy.Id(),
             }, skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, r.NewAdapterDir),
                 data, r.Training, arm.Loss, adapterDir, resume, r.DType, UpdatePipeline.Forward(progress, $"train {arm.Name}")));
-            Predict(arm.Name, r.NewModelDir, adapterDir);
-            var comparison = ComparisonRunner.Compare(PredictionAlignment.Align(
-                PredictionReader.Read(Path.Combine(predictions, "old.jsonl")),
-                PredictionReader.Read(Path.Combine(predictions, "new.jsonl")),
-                PredictionReader.Read(Path.Combine(predictions, arm.Name + ".jsonl"))), CompareMetric.Auto);
+            UpdatePipeline.Predict(r, data.Task, test, arm.Name, r.NewModelDir, adapterDir, skipped, progress);
+            var comparison = UpdatePipeline.Compare(predictions, arm.Name);
             CompatibilityReport.Write(Path.Combine(r.OutDir, "reports", arm.Name), comparison);
             rows.Add(Row(arm.Name, ComparisonSummary.ToJson(comparison)));
         }

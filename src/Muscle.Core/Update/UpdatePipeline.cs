@@ -81,31 +81,41 @@ public static class UpdatePipeline
         // Stage 3: predictions of v1, v2 and the compatibility model on the test set.
         var predictions = Path.Combine(r.OutDir, "predictions");
         foreach (var (name, model, adapter) in new[] { ("old", r.OldModelDir, r.OldAdapterDir), ("new", r.NewModelDir, newAdapter), ("compat", r.NewModelDir, compat) })
-        {
-            var path = Path.Combine(predictions, name + ".jsonl");
-            Stages.Run(r.OutDir, "predict-" + name, new
-            {
-                model, adapter = Stages.Fingerprint(Path.Combine(adapter, LoraAdapter.WeightsFileName)), test = Stages.Fingerprint(r.TestFile, r.TestLabels), r.Evaluation,
-            }, skipped, _ =>
-            {
-                using var tm = TaskModel.Load(model, adapter, r.DType);
-                var stage = $"evaluate {name}";
-                var summary = TaskEvaluator.Evaluate(tm.Model, tm.Tokenizer, data.Task, test, r.Evaluation,
-                    new SyncProgress<(int Done, int Total)>(u => progress?.Report(new StageProgress(stage, u.Done, u.Total, null))));
-                TaskEvaluator.WritePredictions(path, summary);
-                return 0;
-            });
-        }
+            Predict(r, data.Task, test, name, model, adapter, skipped, progress);
 
         // Stage 4: the comparison (cheap: always recomputed from the prediction files).
-        var comparison = ComparisonRunner.Compare(PredictionAlignment.Align(
-            PredictionReader.Read(Path.Combine(predictions, "old.jsonl")),
-            PredictionReader.Read(Path.Combine(predictions, "new.jsonl")),
-            PredictionReader.Read(Path.Combine(predictions, "compat.jsonl"))), CompareMetric.Auto);
+        var comparison = Compare(predictions, "compat");
         var report = Path.Combine(r.OutDir, "report");
         CompatibilityReport.Write(report, comparison);
         return new UpdateResult(newAdapter, compat, predictions, report, comparison, ComparisonSummary.ToJson(comparison), skipped);
     }
+
+    /// <summary>A cached stage writing <c>predictions/NAME.jsonl</c>: the model (+ adapter) evaluated on the test set.</summary>
+    internal static void Predict(UpdateRequest r, ITaskDefinition task, IReadOnlyList<TaskExample> test, string name, string model,
+                                 string adapter, List<string> skipped, IProgress<StageProgress>? progress)
+    {
+        var path = Path.Combine(r.OutDir, "predictions", name + ".jsonl");
+        Stages.Run(r.OutDir, "predict-" + name, new
+        {
+            model, adapter = Stages.Fingerprint(Path.Combine(adapter, LoraAdapter.WeightsFileName)),
+            test = Stages.Fingerprint(r.TestFile, r.TestLabels), r.Evaluation,
+        }, skipped, _ =>
+        {
+            using var tm = TaskModel.Load(model, adapter, r.DType);
+            var stage = $"evaluate {name}";
+            var summary = TaskEvaluator.Evaluate(tm.Model, tm.Tokenizer, task, test, r.Evaluation,
+                new SyncProgress<(int Done, int Total)>(u => progress?.Report(new StageProgress(stage, u.Done, u.Total, null))));
+            TaskEvaluator.WritePredictions(path, summary);
+            return 0;
+        });
+    }
+
+    /// <summary>v1 (old.jsonl) and v2 (new.jsonl) against the compatibility model's predictions, by the compare library.</summary>
+    internal static ComparisonResult Compare(string predictionsDir, string compatName) =>
+        ComparisonRunner.Compare(PredictionAlignment.Align(
+            PredictionReader.Read(Path.Combine(predictionsDir, "old.jsonl")),
+            PredictionReader.Read(Path.Combine(predictionsDir, "new.jsonl")),
+            PredictionReader.Read(Path.Combine(predictionsDir, compatName + ".jsonl"))), CompareMetric.Auto);
 
     /// <summary>v1's recipe for the v2 adapter: v1's LoRA rank, alpha, dropout and targets; the given training options.</summary>
     public static AdapterTrainingOptions RecipeOf(string oldAdapterDir, AdapterTrainingOptions given)

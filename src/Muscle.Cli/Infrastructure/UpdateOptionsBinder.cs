@@ -1,0 +1,56 @@
+using System.CommandLine;
+using Muscle.Tasks;
+
+namespace Muscle.Cli.Infrastructure;
+
+/// <summary>
+/// The options that name an update's artefacts and data, shared by <c>train-compat</c>, <c>update</c> and
+/// <c>ablate</c>: the old and new bases and adapters, the task, and its train / validation / test files.
+/// </summary>
+public sealed class UpdateOptionsBinder(bool newAdapterRequired, bool withTest)
+{
+    public Option<DirectoryInfo> OldModel { get; } = new("--old-model") { Description = "HF directory of the old base (v1).", Required = true };
+    public Option<DirectoryInfo> OldAdapter { get; } = new("--old-adapter") { Description = "PEFT task adapter on the old base.", Required = true };
+    public Option<DirectoryInfo> NewModel { get; } = new("--new-model") { Description = "HF directory of the new base (v2).", Required = true };
+    public Option<DirectoryInfo?> NewAdapter { get; } = new("--new-adapter")
+    {
+        Description = newAdapterRequired ? "PEFT task adapter on the new base (the compatibility adapter starts as its copy)."
+                                         : "PEFT task adapter on the new base (default: trained with v1's recipe).",
+        Required = newAdapterRequired,
+    };
+    public Option<string> Task { get; } = new("--task") { Description = $"Task name: {string.Join(", ", TaskRegistry.Names)}.", Required = true };
+    public Option<FileInfo> Train { get; } = new("--train") { Description = "Training data file.", Required = true };
+    public Option<FileInfo?> Labels { get; } = new("--labels") { Description = "Labels file of --train (piqa)." };
+    public Option<FileInfo?> Valid { get; } = new("--valid") { Description = "Validation file (default: 20% of --train, seeded)." };
+    public Option<FileInfo?> ValidLabels { get; } = new("--valid-labels") { Description = "Labels file of --valid (piqa)." };
+    public Option<FileInfo> Test { get; } = new("--test") { Description = "Test data file: v1, v2 and the compatibility model are compared on it.", Required = true };
+    public Option<FileInfo?> TestLabels { get; } = new("--test-labels") { Description = "Labels file of --test (piqa)." };
+
+    public void AddTo(Command command)
+    {
+        foreach (Option o in new Option[] { OldModel, OldAdapter, NewModel, NewAdapter, Task, Train, Labels, Valid, ValidLabels })
+            command.Options.Add(o);
+        if (withTest)
+        {
+            command.Options.Add(Test);
+            command.Options.Add(TestLabels);
+        }
+    }
+
+    /// <summary>The request these options describe (test fields empty without <c>--test</c>); callers add the recipes.</summary>
+    public Update.UpdateRequest Bind(ParseResult parse, string outDir) => new()
+    {
+        OldModelDir = parse.GetValue(OldModel)!.FullName,
+        OldAdapterDir = parse.GetValue(OldAdapter)!.FullName,
+        NewModelDir = parse.GetValue(NewModel)!.FullName,
+        NewAdapterDir = parse.GetValue(NewAdapter)?.FullName,
+        Task = parse.GetValue(Task)!,
+        TrainFile = parse.GetValue(Train)!.FullName,
+        TrainLabels = parse.GetValue(Labels)?.FullName,
+        ValidFile = parse.GetValue(Valid)?.FullName,
+        ValidLabels = parse.GetValue(ValidLabels)?.FullName,
+        TestFile = withTest ? parse.GetValue(Test)!.FullName : "",
+        TestLabels = withTest ? parse.GetValue(TestLabels)?.FullName : null,
+        OutDir = outDir,
+    };
+}
