@@ -18,6 +18,15 @@ public class PredictionReaderFuzzTests(ITestOutputHelper output)
         """{"id": "m", "gold": [1, 2], "prediction": {"a": 1}}""",
     ];
 
+    [Theory]
+    [InlineData("{\"id\": \"\\ud800\"}")]
+    [InlineData("{\"id\": 1, \"output\": \"a\\udc00b\"}")]
+    public void An_escaped_lone_surrogate_is_an_input_error(string line)
+    {
+        var e = Assert.Throws<Infrastructure.MuscleInputException>(() => PredictionReader.Parse("p.jsonl", ["{\"id\": 0}", line]));
+        Assert.Equal(("p.jsonl", 2L), (e.File, e.Line));
+    }
+
     [Fact]
     public void Only_input_errors_escape()
     {

@@ -81,6 +81,20 @@ public sealed class ReaderFuzzTests(ITestOutputHelper output) : IDisposable
         }, expectedFile: null));
     }
 
+    /// <summary>Found by the fuzzer: a null added-token id used to escape as InvalidOperationException.</summary>
+    [Fact]
+    public void A_null_added_token_id_is_an_input_error()
+    {
+        var dir = Path.Combine(_dir, "tok-null-id");
+        Directory.CreateDirectory(dir);
+        var json = File.ReadAllText(Path.Combine(TinyTokenizer, "tokenizer.json")).Replace("\"id\": 22", "\"id\": null");
+        Assert.Contains("\"id\": null", json);
+        File.WriteAllText(Path.Combine(dir, "tokenizer.json"), json);
+        var e = Assert.Throws<MuscleInputException>(() => MuscleTokenizer.FromDirectory(dir));
+        Assert.Contains("has no valid \"id\"", e.Message);
+        Assert.Equal(Path.Combine(dir, "tokenizer.json"), e.File);
+    }
+
     [Fact]
     public void Pretraining_corpus()
     {
