@@ -195,6 +195,47 @@ write(os.path.join(d, "model.safetensors.index.json"), json.dumps({
 }, indent=2) + "\n")
 
 
+# ---------------------------------------------------------------- tiny PEFT LoRA adapter (train-compat, update)
+# PEFT layout: adapter_config.json + adapter_model.safetensors with base_model.model.<module>.lora_A.weight [r, in]
+# and lora_B.weight [out, r]; B is non-zero so the adapter changes the model.
+R = 2
+LORA = {"self_attn.q_proj": (D, D), "self_attn.v_proj": (D, KV)}  # module: (in, out)
+
+
+def adapter_dir(case, sub, lora=LORA, layers=(0,), seed=5):
+    shapes = {}
+    for layer in layers:
+        for module, (fan_in, fan_out) in lora.items():
+            prefix = f"base_model.model.model.layers.{layer}.{module}"
+            shapes[f"{prefix}.lora_A.weight"] = [R, fan_in]
+            shapes[f"{prefix}.lora_B.weight"] = [fan_out, R]
+    d = os.path.join(HERE, case, sub)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    write(os.path.join(d, "adapter_config.json"), json.dumps({
+        "peft_type": "LORA", "task_type": "CAUSAL_LM", "base_model_name_or_path": "tiny-llama", "r": R,
+        "lora_alpha": 2 * R, "lora_dropout": 0.0, "bias": "none", "fan_in_fan_out": False, "inference_mode": True,
+        "target_modules": sorted({m.split(".")[-1] for m in lora}), "use_rslora": False, "use_dora": False,
+    }, indent=2) + "\n")
+    write(os.path.join(d, "adapter_model.safetensors"), safetensors_bytes(weights(shapes, seed=seed, scale=0.1)))
+
+
+adapter_dir("_valid", "tiny-adapter")
+# An old adapter made for another architecture (hidden 16): the keys exist in tiny-llama, the shapes do not fit.
+adapter_dir("train-compat-adapter-other-architecture", "old-adapter", lora={"self_attn.q_proj": (16, 16), "self_attn.v_proj": (16, 8)})
+# An adapter for a two-layer model: layer 1 does not exist in tiny-llama.
+adapter_dir("train-compat-adapter-unknown-key", "new-adapter", layers=(0, 1))
+
+# The same model with another tokenizer: two ids swapped, so the token -> id maps differ at the same vocab size.
+d = model_dir("train-compat-tokenizer-mismatch", weights_file=VALID, sub="new-model")
+with open(os.path.join(TOKENIZER_DIR, "tokenizer.json")) as f:
+    tok = json.load(f)
+vocab = tok["model"]["vocab"]
+vocab["d"], vocab["e"] = vocab["e"], vocab["d"]
+tok["model"]["vocab"] = dict(sorted(vocab.items(), key=lambda kv: kv[1]))
+write(os.path.join(d, "tokenizer.json"), json.dumps(tok, indent=2, ensure_ascii=False) + "\n")
+
+
 # ---------------------------------------------------------------- tiny llama2.c checkpoint + SentencePiece model
 def varint(v):
     v &= (1 << 64) - 1  # negative int32 values are 10-byte varints, as protobuf encodes them

@@ -66,8 +66,13 @@ public sealed record LoraConfig
         var path = Path.Combine(dir, FileName);
         if (!File.Exists(path)) throw new MuscleInputException($"not a PEFT adapter directory: {FileName} is missing", dir);
         JsonObject o;
-        try { o = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new JsonException("not a JSON object"); }
+        try
+        {
+            o = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new JsonException("not a JSON object");
+            _ = o.Count; // JsonObject builds its dictionary lazily: a duplicate key throws only here
+        }
         catch (JsonException e) { throw new MuscleInputException($"invalid JSON: {e.Message}", path, e.LineNumber + 1); }
+        catch (ArgumentException e) { throw new MuscleInputException($"invalid JSON: {e.Message}", path); }
 
         string? Str(string k) => o[k] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
         var peftType = Str("peft_type");
@@ -86,14 +91,14 @@ public sealed record LoraConfig
                 R = o["r"]?.GetValue<int>() ?? 8,
                 LoraAlpha = o["lora_alpha"]?.GetValue<double>() ?? 8,
                 LoraDropout = o["lora_dropout"]?.GetValue<double>() ?? 0,
-                TargetModules = o["target_modules"] is JsonArray arr ? arr.Select(n => n!.GetValue<string>()).ToList()
+                TargetModules = o["target_modules"] is JsonArray arr ? arr.Select(n => NotNull(n, "target_modules").GetValue<string>()).ToList()
                               : Str("target_modules") == AllLinear ? [AllLinear] : null,
                 TargetRegex = Str("target_modules") is { } s && s != AllLinear ? s : null,
                 BaseModelNameOrPath = Str("base_model_name_or_path"),
                 FanInFanOut = o["fan_in_fan_out"]?.GetValue<bool>() ?? false,
                 UseRsLora = o["use_rslora"]?.GetValue<bool>() ?? false,
-                RankPattern = (o["rank_pattern"] as JsonObject)?.ToDictionary(p => p.Key, p => p.Value!.GetValue<int>()) ?? [],
-                AlphaPattern = (o["alpha_pattern"] as JsonObject)?.ToDictionary(p => p.Key, p => p.Value!.GetValue<double>()) ?? [],
+                RankPattern = (o["rank_pattern"] as JsonObject)?.ToDictionary(p => p.Key, p => NotNull(p.Value, "rank_pattern").GetValue<int>()) ?? [],
+                AlphaPattern = (o["alpha_pattern"] as JsonObject)?.ToDictionary(p => p.Key, p => NotNull(p.Value, "alpha_pattern").GetValue<double>()) ?? [],
             };
             config.Validate(path);
             return config;
@@ -103,6 +108,8 @@ public sealed record LoraConfig
             throw new MuscleInputException($"bad value in adapter config: {e.Message}", path);
         }
     }
+
+    private static JsonNode NotNull(JsonNode? node, string key) => node ?? throw new FormatException($"{key} holds null");
 
     /// <summary>The JSON PEFT writes (all keys PEFT 0.13 reads), so PEFT's <c>PeftModel.from_pretrained</c> accepts it.</summary>
     public JsonObject ToJson() => new()

@@ -56,6 +56,14 @@ internal sealed class HfTokenizerJson
 
     public static HfTokenizerJson Load(string path)
     {
+        // JsonElement.GetString throws InvalidOperationException on an escaped lone surrogate ("\ud800"), which
+        // JSON syntax allows: one guard here instead of one at every string read.
+        try { return LoadDocument(path); }
+        catch (InvalidOperationException e) { throw new MuscleInputException($"unreadable string in tokenizer.json: {e.Message}", path, inner: e); }
+    }
+
+    private static HfTokenizerJson LoadDocument(string path)
+    {
         using var doc = HfJson.Load(path);
         var root = HfJson.RequireObject(doc.RootElement, path, "tokenizer.json");
         if (!root.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.Object)
@@ -299,7 +307,7 @@ internal sealed class HfTokenizerJson
         if (a.ValueKind != JsonValueKind.Array) throw new MuscleInputException("\"added_tokens\" must be an array", path);
         foreach (var e in a.EnumerateArray())
         {
-            if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty("id", out var id) || !id.TryGetInt32(out var n) || n < 0)
+            if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.Number || !id.TryGetInt32(out var n) || n < 0)
                 throw new MuscleInputException($"added token {e} has no valid \"id\"", path);
             var content = HfJson.String(e, "content", path) ?? throw new MuscleInputException($"added token {n} has no \"content\"", path);
             added.Add(new HfAddedToken(n, content, HfJson.Bool(e, "special", path) ?? false));

@@ -126,8 +126,7 @@ public sealed class TrainingLoop(
                     var mean = runningLoss!.item<float>() / stepsSinceLog;
                     if (!double.IsFinite(mean))
                         throw new MuscleInputException(
-                            $"non-finite training loss at or before step {state.GlobalStep}; stopped. The last good checkpoint " +
-                            $"(step {state.LastSavedStep}) is in {layout.CheckpointDir}: lower --lr or check the data");
+                            $"non-finite training loss at or before step {state.GlobalStep}; stopped. {LastGood(state, layout)}: lower --lr or check the data");
                     progress?.Report(new TrainingProgress(epoch + 1, options.Epochs, state.GlobalStep, totalSteps, mean,
                         tokensSinceLog / Math.Max(1e-9, logClock.Elapsed.TotalSeconds), clock.Elapsed));
                     runningLoss.Dispose();
@@ -137,6 +136,11 @@ public sealed class TrainingLoop(
                     logClock.Restart();
                     if (atSave)
                     {
+                        // The loss checked above was computed before this step's update, which can still overflow
+                        // the weights (inf gradients → NaN moments): never overwrite the last good checkpoint with them.
+                        if (!AllFinite(adapter))
+                            throw new MuscleInputException(
+                                $"non-finite adapter weights after step {state.GlobalStep}; stopped. {LastGood(state, layout)}: lower --lr or check the data");
                         state.Epoch = epoch;
                         Save(layout, optimizer, state, baseModelName);
                     }
@@ -147,7 +151,7 @@ public sealed class TrainingLoop(
             var stats = objective.TakeEpochStats();
             state.History.Add(validLoss);
             if (!double.IsFinite(validLoss))
-                throw new MuscleInputException($"non-finite validation loss after epoch {epoch + 1}; stopped (last good checkpoint: step {state.LastSavedStep})");
+                throw new MuscleInputException($"non-finite validation loss after epoch {epoch + 1}; stopped. {LastGood(state, layout)}");
             if (validLoss < state.BestValidLoss)
             {
                 state.BestValidLoss = validLoss;
@@ -216,6 +220,17 @@ public sealed class TrainingLoop(
         public int BestEpoch { get; set; }
         public List<double> History { get; init; } = [];
         public List<IReadOnlyDictionary<string, double>> EpochStats { get; init; } = [];
+    }
+
+    // Before the first save there is no checkpoint to point at (a NaN base fails at step 1).
+    private static string LastGood(LoopState state, TrainingRunLayout layout) => state.LastSavedStep > 0
+        ? $"The last good checkpoint (step {state.LastSavedStep}) is in {layout.CheckpointDir}"
+        : "No checkpoint was written yet";
+
+    private static bool AllFinite(LoraAdapter adapter)
+    {
+        using var scope = NewDisposeScope();
+        return adapter.Parameters().All(p => isfinite(p.detach()).all().item<bool>());
     }
 
     private void Save(TrainingRunLayout layout, AdamW optimizer, LoopState state, string baseModelName)

@@ -59,11 +59,11 @@ public static class AblationPipeline
     public static IReadOnlyList<AblationRow> Run(UpdateRequest r, IReadOnlyList<string> armIds, IProgress<StageProgress>? progress = null)
     {
         if (r.NewAdapterDir is null) throw new MuscleInputException("ablate needs --new-adapter (the v2 task adapter every arm starts from)");
-        AtomicFile.EnsureDirectory(r.OutDir);
         var skipped = new List<string>();
         var data = TaskData.Load(r.Task, r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels, r.Training);
         var test = data.Task.Load(r.TestFile, r.TestLabels);
         var arms = Arms(armIds, r.Compatibility, data.Task.Kind == TaskKind.MultipleChoice);
+        AtomicFile.EnsureDirectory(r.OutDir); // after the inputs and arms are checked: a bad one leaves no empty run directory
         var predictions = Path.Combine(r.OutDir, "predictions");
 
         UpdatePipeline.Predict(r, data.Task, test, "old", r.OldModelDir, r.OldAdapterDir, skipped, progress);

@@ -53,10 +53,10 @@ public static class UpdatePipeline
 {
     public static UpdateResult Run(UpdateRequest r, IProgress<StageProgress>? progress = null)
     {
-        AtomicFile.EnsureDirectory(r.OutDir);
         var skipped = new List<string>();
         var data = TaskData.Load(r.Task, r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels, r.Training);
         var test = data.Task.Load(r.TestFile, r.TestLabels);
+        AtomicFile.EnsureDirectory(r.OutDir); // after the inputs are read: a bad input leaves no empty run directory
 
         // Stage 1: the v2 task adapter, same LoRA shape as v1's and the same training recipe.
         var newAdapter = r.NewAdapterDir;

@@ -38,7 +38,10 @@ public static class PredictionReader
         {
             lineNumber++;
             if (string.IsNullOrWhiteSpace(line)) continue;
-            var record = ParseLine(file, lineNumber, line);
+            PredictionRecord record;
+            // GetString throws InvalidOperationException on an escaped lone surrogate ("\ud800"), which JSON allows.
+            try { record = ParseLine(file, lineNumber, line); }
+            catch (InvalidOperationException e) { throw new MuscleInputException($"unreadable string: {e.Message}", file, lineNumber, e); }
             if (firstLineOfId.TryGetValue(record.Id, out var first))
                 throw new MuscleInputException($"duplicate id '{record.Id}' (first on line {first})", file, lineNumber);
             firstLineOfId[record.Id] = lineNumber;

@@ -37,7 +37,7 @@ public readonly struct JsonRecord
     {
         var v = Field(name);
         if (v.ValueKind != JsonValueKind.String) throw Error($"field '{name}' must be a string, got {Kind(v)}");
-        return v.GetString()!;
+        return Text(v, name);
     }
 
     /// <summary>An integer given as a JSON number or as a string of digits (Hugging Face exports use both).</summary>
@@ -46,7 +46,7 @@ public readonly struct JsonRecord
         var v = Field(name);
         if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var n)) return n;
         if (v.ValueKind == JsonValueKind.String &&
-            int.TryParse(v.GetString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out n)) return n;
+            int.TryParse(Text(v, name), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out n)) return n;
         throw Error($"field '{name}' must be an integer, got {Describe(v)}");
     }
 
@@ -68,7 +68,7 @@ public readonly struct JsonRecord
         {
             if (item.ValueKind != JsonValueKind.String)
                 throw Error($"field '{name}' must be an array of strings, item {list.Count} is {Kind(item)}");
-            list.Add(item.GetString()!);
+            list.Add(Text(item, name));
         }
         if (list.Count < minCount) throw Error($"field '{name}' has {list.Count} items, needs at least {minCount}");
         return list;
@@ -81,10 +81,17 @@ public readonly struct JsonRecord
         var v = Root.GetProperty(name);
         return v.ValueKind switch
         {
-            JsonValueKind.String => v.GetString()!,
+            JsonValueKind.String => Text(v, name),
             JsonValueKind.Number => v.GetRawText(),
             _ => throw Error($"field '{name}' must be a string or a number, got {Kind(v)}"),
         };
+    }
+
+    // GetString throws InvalidOperationException for an escaped lone surrogate ("\ud800"), which JSON syntax allows.
+    private string Text(JsonElement v, string name)
+    {
+        try { return v.GetString()!; }
+        catch (InvalidOperationException) { throw Error($"field '{name}' holds an unpaired UTF-16 surrogate escape"); }
     }
 
     private JsonElement Field(string name)
