@@ -15,7 +15,8 @@ namespace Muscle.Bench;
 // Shapes: B batch, T sequence length, V vocabulary.
 
 /// <summary>One measured case: tokens per iteration and the wall time of each measured iteration.</summary>
-public sealed record Measurement(string Case, long TokensPerIter, IReadOnlyList<double> Seconds, double PeakMiB, double? Check)
+/// <param name="CpuSeconds">Process CPU time (all threads) over the measured iterations: robust when the machine is shared.</param>
+public sealed record Measurement(string Case, long TokensPerIter, IReadOnlyList<double> Seconds, double PeakMiB, double? Check, double CpuSeconds)
 {
     public double TokensPerSecond => TokensPerIter * Seconds.Count / Seconds.Sum();
     public double MedianSeconds => Seconds.Order().ElementAt(Seconds.Count / 2);
@@ -28,6 +29,8 @@ public sealed record Measurement(string Case, long TokensPerIter, IReadOnlyList<
 /// </summary>
 public static class Cases
 {
+    private static double CpuNow() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+
     public const double TrainLr = 1e-4;
     public const int TrainWarmup = 2;
     public const int McBatch = 16;
@@ -55,10 +58,15 @@ public static class Cases
         using var opt = new AdamW(trainable, TrainLr);
         using var batch = TrainBatch.Create(bm);
         var seconds = new List<double>();
+        var cpu0 = 0.0;
         Tensor? last = null;
         for (var i = 0; i < TrainWarmup + bm.TrainSteps; i++)
         {
-            if (i == TrainWarmup) PeakMemory.Reset();
+            if (i == TrainWarmup)
+            {
+                PeakMemory.Reset();
+                cpu0 = CpuNow();
+            }
             var sw = Stopwatch.StartNew();
             using (var scope = NewDisposeScope())
             {
@@ -68,10 +76,11 @@ public static class Cases
             }
             if (i >= TrainWarmup) seconds.Add(sw.Elapsed.TotalSeconds);
         }
+        var cpu = CpuNow() - cpu0;
         var peak = PeakMemory.PeakMiB();
         var check = last!.item<float>(); // the only host read: after the timed steps
         last.Dispose();
-        return new Measurement(lora ? "lora" : "full", (long)bm.Batch * bm.Seq, seconds, peak, check);
+        return new Measurement(lora ? "lora" : "full", (long)bm.Batch * bm.Seq, seconds, peak, check, cpu);
     }
 
     /// <summary>One optimizer step: forward, fp32 summed CE / counted tokens, backward, AdamW, zero grads.</summary>
@@ -96,6 +105,7 @@ public static class Cases
         PeakMemory.Reset();
         var seconds = new List<double>();
         double sum = 0;
+        var cpu0 = CpuNow();
         for (var i = 0; i < 2; i++)
         {
             var sw = Stopwatch.StartNew();
@@ -103,7 +113,7 @@ public static class Cases
             seconds.Add(sw.Elapsed.TotalSeconds);
             sum = scores.Sum(s => s.LogLikelihood);
         }
-        return new Measurement("mc", requests.Sum(r => (long)r.Ids.Length), seconds, PeakMemory.PeakMiB(), sum);
+        return new Measurement("mc", requests.Sum(r => (long)r.Ids.Length), seconds, PeakMemory.PeakMiB(), sum, CpuNow() - cpu0);
     }
 
     public static Measurement Generate(BenchModel bm, ScalarType dtype, bool useCache)
@@ -114,12 +124,14 @@ public static class Cases
         var prompt = BenchData.Prompt(bm.Config.VocabSize);
         Greedy(model, prompt, 8, useCache);                                                     // warm-up
         PeakMemory.Reset();
+        var cpu0 = CpuNow();
         var sw = Stopwatch.StartNew();
         var ids = Greedy(model, prompt, BenchData.NewTokens, useCache);
         var elapsed = sw.Elapsed.TotalSeconds;
+        var cpu = CpuNow() - cpu0;
         // Check value: a digest of the generated ids, equal across implementations when the greedy paths agree.
         double digest = ids.Select((id, j) => (double)id * (j % 7 + 1)).Sum();
-        return new Measurement(useCache ? "gen-cache" : "gen-nocache", BenchData.NewTokens, [elapsed], PeakMemory.PeakMiB(), digest);
+        return new Measurement(useCache ? "gen-cache" : "gen-nocache", BenchData.NewTokens, [elapsed], PeakMemory.PeakMiB(), digest, cpu);
     }
 
     /// <summary>TextGenerator's greedy loop without the tokenizer: one argmax read back per token (the next step needs it).</summary>

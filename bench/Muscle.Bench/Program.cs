@@ -50,6 +50,7 @@ switch (args.FirstOrDefault())
             {
                 row["tokens_per_s"] = Math.Round(m.TokensPerSecond, 1);
                 row["step_ms"] = Math.Round(m.MedianSeconds * 1000 / (c.StartsWith("gen", StringComparison.Ordinal) ? m.TokensPerIter : 1), 3);
+                row["cpu_ms"] = Math.Round(m.CpuSeconds * 1000 / m.Seconds.Count / (c.StartsWith("gen", StringComparison.Ordinal) ? m.TokensPerIter : 1), 3);
                 row["peak_rss_mib"] = Math.Round(m.PeakMiB, 1);
                 row["iters"] = m.Seconds.Count;
                 row["check"] = m.Check;

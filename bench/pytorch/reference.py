@@ -267,15 +267,17 @@ def case_train(bm, dtype, lora):
     ids = train_ids(bm["batch"], bm["seq"], bm["config"]["vocab_size"])
     labels, mask = labels_of(ids), torch.ones_like(ids)
     counted = bm["batch"] * (bm["seq"] - 1)
-    secs, last = [], None
+    secs, last, cpu0 = [], None, 0.0
     for i in range(TRAIN_WARMUP + bm["train_steps"]):
         if i == TRAIN_WARMUP:
             reset_peak()
+            cpu0 = time.process_time()
         t0 = time.perf_counter()
         last = train_step(model, opt, ids, labels, mask, counted).detach()
         if i >= TRAIN_WARMUP:
             secs.append(time.perf_counter() - t0)
-    return secs, bm["batch"] * bm["seq"], peak_mib(), float(last)
+    cpu = time.process_time() - cpu0
+    return secs, bm["batch"] * bm["seq"], peak_mib(), float(last), cpu
 
 
 @torch.no_grad()
@@ -309,12 +311,13 @@ def case_mc(bm, dtype):
     score(model, reqs[:MC_BATCH], MC_BATCH)
     reset_peak()
     secs, total = [], 0.0
+    cpu0 = time.process_time()
     for _ in range(2):
         t0 = time.perf_counter()
         res = score(model, reqs, MC_BATCH)
         secs.append(time.perf_counter() - t0)
         total = sum(r[0] for r in res)
-    return secs, sum(len(r[0]) for r in reqs), peak_mib(), total
+    return secs, sum(len(r[0]) for r in reqs), peak_mib(), total, time.process_time() - cpu0
 
 
 @torch.no_grad()
@@ -336,11 +339,11 @@ def case_gen(bm, dtype, use_cache):
     p = prompt(bm["config"]["vocab_size"])
     greedy(model, p, 8, use_cache)
     reset_peak()
-    t0 = time.perf_counter()
+    cpu0, t0 = time.process_time(), time.perf_counter()
     ids = greedy(model, p, NEW_TOKENS, use_cache)
-    el = time.perf_counter() - t0
+    el, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     digest = float(sum(i * (j % 7 + 1) for j, i in enumerate(ids)))
-    return [el], NEW_TOKENS, peak_mib(), digest
+    return [el], NEW_TOKENS, peak_mib(), digest, cpu
 
 
 # ---------------------------------------------------------------- loss check
@@ -412,16 +415,17 @@ def main():
             print(json.dumps(row), flush=True)
             continue
         if c in ("full", "lora"):
-            secs, toks, peak, check = case_train(bm, dtype, c == "lora")
+            secs, toks, peak, check, cpu = case_train(bm, dtype, c == "lora")
         elif c == "mc":
-            secs, toks, peak, check = case_mc(bm, dtype)
+            secs, toks, peak, check, cpu = case_mc(bm, dtype)
         elif c in ("gen-cache", "gen-nocache"):
-            secs, toks, peak, check = case_gen(bm, dtype, c == "gen-cache")
+            secs, toks, peak, check, cpu = case_gen(bm, dtype, c == "gen-cache")
         else:
             raise SystemExit(f"unknown case {c}")
         med = sorted(secs)[len(secs) // 2]
         row.update(tokens_per_s=round(toks * len(secs) / sum(secs), 1),
                    step_ms=round(med * 1000 / (toks if c.startswith("gen") else 1), 3),
+                   cpu_ms=round(cpu * 1000 / len(secs) / (toks if c.startswith("gen") else 1), 3),
                    peak_rss_mib=round(peak, 1), iters=len(secs), check=check)
         print(json.dumps(row), flush=True)
     return 0
