@@ -15,5 +15,9 @@ public static class CommandCatalog
         yield return GenerateCommand.Create(ctx);
         yield return EvalCommand.Create(ctx);
         yield return TrainAdapterCommand.Create(ctx);
+        yield return TrainCompatCommand.Create(ctx);
+        yield return UpdateCommand.Create(ctx);
+        yield return AblateCommand.Create(ctx);
+        yield return PretrainCommand.Create(ctx);
     }
 }

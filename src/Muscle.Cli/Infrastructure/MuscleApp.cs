@@ -19,7 +19,13 @@ public static class MuscleApp
         var verbose = new Option<bool>("--verbose") { Description = "Show stack traces for errors.", Recursive = true };
         var root = new RootCommand(
             "Muscle.NET: measure and fix negative flips when a task adapter moves to a new base LLM (MUSCLE, arXiv 2407.09435).");
+        var threads = new Option<int?>("--threads")
+        {
+            Description = "CPU threads for tensor math (default: LibTorch's choice). Use 1 on a busy shared machine.",
+            Recursive = true,
+        };
         root.Options.Add(verbose);
+        root.Options.Add(threads);
         var ctx = new CliContext(stdout, stderr, progressConsole);
         foreach (var command in CommandCatalog.All(ctx)) root.Subcommands.Add(command);
 
@@ -34,6 +40,11 @@ public static class MuscleApp
         }
         try
         {
+            if (parse.GetValue(threads) is int n)
+            {
+                if (n < 1) throw new MuscleInputException($"--threads must be >= 1, got {n}");
+                TorchSharp.torch.set_num_threads(n);
+            }
             return parse.Invoke(new InvocationConfiguration
             {
                 EnableDefaultExceptionHandler = false,

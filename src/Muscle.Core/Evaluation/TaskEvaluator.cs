@@ -64,6 +64,10 @@ public static class TaskEvaluator
         offsets[examples.Count] = requests.Count;
         var scores = LoglikelihoodScorer.Score(model, requests, options.BatchSize, tokenizer.PadId ?? tokenizer.EosId ?? 0,
             new SyncProgress<int>(done => progress?.Report((done, requests.Count))));
+        // log_softmax of finite logits is finite: anything else means NaN/inf weights, and JSON cannot hold it anyway.
+        if (scores.Any(s => !double.IsFinite(s.LogLikelihood)))
+            throw new MuscleInputException("the model's log-likelihoods are not finite: its weights hold NaN or infinite values",
+                Path.GetDirectoryName(model.Config.SourcePath));
 
         var predictions = new List<InstancePrediction>(examples.Count);
         int right = 0, rightNorm = 0;

@@ -45,20 +45,30 @@ public sealed class TextGenerator(ICausalLM model, MuscleTokenizer tokenizer)
                 var feed = cache is null || step == 0 ? history : history.GetRange(history.Count - 1, 1);
                 using var input = tensor(feed.Select(i => (long)i).ToArray(), [1, feed.Count], device: device);
                 var logits = model.Forward(input, cache)[0, -1].to_type(ScalarType.Float32); // [V]
+                // A host sync like the id read-back below. NaN/inf logits come from broken weights; sampling would die in
+                // multinomial and greedy would pick an arbitrary id.
+                if (!logits.isfinite().all().item<bool>())
+                    throw new Infrastructure.MuscleInputException(
+                        $"the model's logits are not finite at generation step {step + 1}: its weights hold NaN or infinite values",
+                        Path.GetDirectoryName(model.Config.SourcePath));
                 var next = Choose(logits, history, generated, promptIds.Count, options, generator);
                 history.Add(next);
                 generated.Add(next);
                 if (stopIds.Contains(next)) { reason = "stop_token"; break; }
                 if (options.StopSequences.Count > 0)
                 {
-                    text = tokenizer.Decode(generated);
+                    text = tokenizer.Decode(Decodable(generated));
                     if (StopSequences.Cut(text, options.StopSequences) is { } cut) { text = cut; reason = "stop_sequence"; return new GenerationResult(generated, text, reason); }
                 }
             }
         }
         var content = reason == "stop_token" ? generated.Take(generated.Count - 1) : generated;
-        return new GenerationResult(generated, tokenizer.Decode(content), reason);
+        return new GenerationResult(generated, tokenizer.Decode(Decodable(content)), reason);
     }
+
+    // Embedding matrices are often padded past the tokenizer (Phi-2: 51200 rows for 50295 tokens). HF's fast
+    // tokenizers decode such ids to nothing, so they are skipped here instead of failing the decoder's range check.
+    private IEnumerable<int> Decodable(IEnumerable<int> ids) => ids.Where(id => id < tokenizer.VocabSize);
 
     private static int Choose(Tensor logits, List<int> history, List<int> generated, int promptLength,
                               GenerationOptions o, Generator? generator)

@@ -4,7 +4,7 @@ namespace Muscle.Tasks;
 
 /// <summary>
 /// The paper's 80/20 train/validation split, used when no validation file is given. Deterministic for a seed:
-/// Fisher–Yates over the indices with <c>new System.Random(seed)</c>. It is NOT the permutation Python
+/// Fisher–Yates over the indices with <see cref="StableRandom"/> (same on every machine, process and .NET version). It is NOT the permutation Python
 /// (random.shuffle, numpy, datasets.train_test_split) would draw for the same seed.
 /// </summary>
 public static class TrainValidSplit
@@ -27,12 +27,7 @@ public static class TrainValidSplit
 
         var order = new int[n];
         for (var i = 0; i < n; i++) order[i] = i;
-        var random = new Random(seed);
-        for (var i = n - 1; i > 0; i--)
-        {
-            var j = random.Next(i + 1);
-            (order[i], order[j]) = (order[j], order[i]);
-        }
+        StableRandom.Stream(seed, "train-valid-split").Shuffle(order);
 
         var validCount = Math.Clamp((int)Math.Round(n * validFraction, MidpointRounding.AwayFromZero), 1, n - 1);
         var isValid = new bool[n];

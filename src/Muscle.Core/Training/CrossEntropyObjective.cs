@@ -29,7 +29,7 @@ public sealed class CrossEntropyObjective(ICausalLM model, TokenizedSplit data) 
     {
         double sum = 0;
         long counted = 0;
-        foreach (var batch in data.ValidBatches(batchSize, model.Device()))
+        foreach (var (batch, _) in data.ValidBatches(batchSize, model.Device()))
         {
             using var _ = batch;
             if (batch.CountedTokens == 0) continue;

@@ -38,6 +38,8 @@ public sealed class TokenizedSplit
     public CausalBatch TrainBatch(IReadOnlyList<int> items, Device device) =>
         CausalBatch.Build(items.Select(i => Train[i]).ToList(), LossOn, PadId, device);
 
-    public IEnumerable<CausalBatch> ValidBatches(int batchSize, Device device) =>
-        Valid.Chunk(batchSize).Select(chunk => CausalBatch.Build(chunk, LossOn, PadId, device));
+    /// <summary>The validation set in order, in batches, each with the validation item indices it holds.</summary>
+    public IEnumerable<(CausalBatch Batch, int[] Items)> ValidBatches(int batchSize, Device device) =>
+        Enumerable.Range(0, Valid.Count).Chunk(batchSize)
+            .Select(items => (CausalBatch.Build(items.Select(i => Valid[i]).ToList(), LossOn, PadId, device), items));
 }

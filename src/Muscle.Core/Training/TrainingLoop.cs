@@ -199,7 +199,9 @@ public sealed class TrainingLoop(
     public static int[] EpochOrder(int count, long seed, int epoch)
     {
         var order = Enumerable.Range(0, count).ToArray();
-        new Random(HashCode.Combine(seed, epoch, 0x5eed)).Shuffle(order);
+        // A stable PRNG: HashCode and System.Random's seeding differ between processes or .NET versions, and a resumed
+        // run in a new process must replay exactly the same order.
+        StableRandom.Stream(seed, $"epoch-order/{epoch}").Shuffle(order);
         return order;
     }
 

@@ -1,3 +1,4 @@
+using Muscle.Infrastructure;
 using System.Globalization;
 
 namespace Muscle.World;
@@ -12,7 +13,7 @@ internal sealed record ArithmeticItem(string Question, string Answer, int Result
 /// </summary>
 internal sealed class ArithmeticGenerator(WorldLexicon lexicon)
 {
-    public ArithmeticItem Next(WorldRandom rng)
+    public ArithmeticItem Next(StableRandom rng)
     {
         var (a, b) = lexicon.TwoNames(rng);
         var obj = rng.Pick(lexicon.Objects);

@@ -1,3 +1,4 @@
+using Muscle.Infrastructure;
 namespace Muscle.World;
 
 /// <summary>What kind of text a corpus document is.</summary>
@@ -22,7 +23,7 @@ internal sealed class CorpusGenerator(
 {
     public List<CorpusDocument> Generate()
     {
-        var rng = WorldRandom.Stream(options.Seed, "corpus");
+        var rng = StableRandom.Stream(options.Seed, "corpus");
         var reviews = new SentimentGenerator(lexicon, options.SentimentAmbiguousRate, options.CorpusLabelNoise);
         var arithmetic = new ArithmeticGenerator(lexicon);
         var dialogues = new DialogueGenerator(lexicon);
@@ -75,7 +76,7 @@ internal sealed class CorpusGenerator(
     }
 
     /// <summary>One to four sentences; the first starts with a name, so no line starts with a lower-case word.</summary>
-    private string Generic(WorldRandom rng)
+    private string Generic(StableRandom rng)
     {
         var count = rng.Between(1, 4);
         var sentences = new List<string>(count);
@@ -83,7 +84,7 @@ internal sealed class CorpusGenerator(
         return string.Join(' ', sentences);
     }
 
-    private string Sentence(WorldRandom rng, bool startsWithName)
+    private string Sentence(StableRandom rng, bool startsWithName)
     {
         var l = lexicon;
         var name = rng.Pick(l.Names);

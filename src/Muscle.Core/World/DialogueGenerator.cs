@@ -1,3 +1,4 @@
+using Muscle.Infrastructure;
 namespace Muscle.World;
 
 /// <summary>A SAMSum-style dialogue (turns "Name: text" joined by '\n') and its rule-made summary.</summary>
@@ -11,7 +12,7 @@ internal sealed record DialogueItem(string Dialogue, string Summary);
 /// </summary>
 internal sealed class DialogueGenerator(WorldLexicon lexicon)
 {
-    public DialogueItem Next(WorldRandom rng)
+    public DialogueItem Next(StableRandom rng)
     {
         var (a, b) = lexicon.TwoNames(rng);
         var act = rng.Pick(lexicon.Activities);
@@ -80,7 +81,7 @@ internal sealed class DialogueGenerator(WorldLexicon lexicon)
         return new DialogueItem(string.Join('\n', turns), summary);
     }
 
-    private static string Plan(WorldRandom rng, string a, string b, string act, string place, string day, string? movedFrom) =>
+    private static string Plan(StableRandom rng, string a, string b, string act, string place, string day, string? movedFrom) =>
         rng.Next(3) switch
         {
             0 => $"{a} and {b} will {act} at the {place} on {day} .",

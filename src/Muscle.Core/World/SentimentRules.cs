@@ -1,3 +1,4 @@
+using Muscle.Infrastructure;
 namespace Muscle.World;
 
 /// <summary>
@@ -49,7 +50,7 @@ internal sealed record SentimentItem(IReadOnlyList<string> Words, int Score, int
 /// <summary>Draws reviews: 0–3 polar words, each maybe negated and/or intensified, in neutral filler.</summary>
 internal sealed class SentimentGenerator(WorldLexicon lexicon, double ambiguousRate, double labelNoise)
 {
-    public SentimentItem Next(WorldRandom rng)
+    public SentimentItem Next(StableRandom rng)
     {
         var ambiguous = rng.Chance(ambiguousRate);
         while (true)
@@ -63,7 +64,7 @@ internal sealed class SentimentGenerator(WorldLexicon lexicon, double ambiguousR
         }
     }
 
-    private List<string> Review(WorldRandom rng)
+    private List<string> Review(StableRandom rng)
     {
         var u = rng.NextDouble();
         var polarCount = u < 0.03 ? 0 : u < 0.45 ? 1 : u < 0.80 ? 2 : 3;

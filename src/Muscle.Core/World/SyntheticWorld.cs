@@ -96,12 +96,12 @@ public static class SyntheticWorld
     /// inputs are unique across both splits, so no test input is also a training input.
     /// </summary>
     private static (List<T> Test, List<T> Train) Splits<T>(WorldOptions options, string task, int testCount, int trainCount,
-        Func<WorldRandom, T> next, Func<T, string> key)
+        Func<StableRandom, T> next, Func<T, string> key)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         List<T> Draw(string split, int count)
         {
-            var rng = WorldRandom.Stream(options.Seed, task + "/" + split);
+            var rng = StableRandom.Stream(options.Seed, task + "/" + split);
             var items = new List<T>(count);
             var attempts = 0;
             while (items.Count < count)

@@ -1,3 +1,4 @@
+using Muscle.Infrastructure;
 namespace Muscle.World;
 
 /// <summary>
@@ -64,7 +65,7 @@ internal sealed class WorldLexicon
     public int WordTypeCount => SpacedWords.Concat(Keywords).Distinct(StringComparer.Ordinal).Count();
 
     /// <summary>Two different names.</summary>
-    public (string A, string B) TwoNames(WorldRandom rng)
+    public (string A, string B) TwoNames(StableRandom rng)
     {
         var a = rng.Pick(Names);
         string b;
@@ -74,7 +75,7 @@ internal sealed class WorldLexicon
 
     public static WorldLexicon Create(long seed)
     {
-        var rng = WorldRandom.Stream(seed, "lexicon");
+        var rng = StableRandom.Stream(seed, "lexicon");
         var taken = new HashSet<string>(FunctionWords, StringComparer.Ordinal);
         foreach (var k in Keywords) taken.Add(k.ToLowerInvariant());
 

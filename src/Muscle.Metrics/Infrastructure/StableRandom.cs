@@ -1,15 +1,15 @@
-namespace Muscle.World;
+namespace Muscle.Infrastructure;
 
 /// <summary>
-/// xoshiro256** seeded through SplitMix64. The world must be identical on every machine and .NET version, which
+/// xoshiro256** seeded through SplitMix64. Worlds, data orders and splits must be identical on every machine, process and .NET version, which
 /// <see cref="System.Random"/> does not promise, so the algorithm is spelled out here. Each part of the world
 /// draws from its own named stream, so resizing one part (the corpus) leaves every other part unchanged.
 /// </summary>
-internal sealed class WorldRandom
+public sealed class StableRandom
 {
     private ulong _s0, _s1, _s2, _s3;
 
-    public WorldRandom(ulong seed)
+    public StableRandom(ulong seed)
     {
         var sm = seed;
         _s0 = SplitMix64(ref sm);
@@ -19,7 +19,7 @@ internal sealed class WorldRandom
     }
 
     /// <summary>An independent stream for the part called <paramref name="name"/> of the world with <paramref name="seed"/>.</summary>
-    public static WorldRandom Stream(long seed, string name)
+    public static StableRandom Stream(long seed, string name)
     {
         // FNV-1a over the UTF-16 code units: stable, unlike string.GetHashCode which is randomised per process.
         var h = 14695981039346656037UL;
@@ -29,7 +29,7 @@ internal sealed class WorldRandom
             h *= 1099511628211UL;
         }
         var mixed = unchecked((ulong)seed) ^ h;
-        return new WorldRandom(SplitMix64(ref mixed));
+        return new StableRandom(SplitMix64(ref mixed));
     }
 
     public ulong NextUInt64()

@@ -1,0 +1,105 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Muscle.Cli.Infrastructure;
+using Muscle.Evaluation;
+using Muscle.Models;
+using Muscle.Tasks;
+using Muscle.Training.Losses;
+using Muscle.Update;
+using Spectre.Console;
+
+namespace Muscle.Cli.Commands;
+
+/// <summary><c>muscle update</c>: the main job — a v2 adapter that keeps what v1 got right, and the proof.</summary>
+public static class UpdateCommand
+{
+    public static Command Create(CliContext ctx)
+    {
+        var oldModel = new Option<DirectoryInfo>("--old-model") { Description = "HF directory of the old base (v1).", Required = true };
+        var oldAdapter = new Option<DirectoryInfo>("--old-adapter") { Description = "PEFT task adapter on the old base.", Required = true };
+        var newModel = new Option<DirectoryInfo>("--new-model") { Description = "HF directory of the new base (v2).", Required = true };
+        var newAdapter = new Option<DirectoryInfo?>("--new-adapter") { Description = "PEFT task adapter on the new base (default: trained with v1's recipe)." };
+        var task = new Option<string>("--task") { Description = $"Task name: {string.Join(", ", TaskRegistry.Names)}.", Required = true };
+        var train = new Option<FileInfo>("--train") { Description = "Training data file.", Required = true };
+        var labels = new Option<FileInfo?>("--labels") { Description = "Labels file of --train (piqa)." };
+        var valid = new Option<FileInfo?>("--valid") { Description = "Validation file (default: 20% of --train, seeded)." };
+        var validLabels = new Option<FileInfo?>("--valid-labels") { Description = "Labels file of --valid." };
+        var test = new Option<FileInfo>("--test") { Description = "Test data file: v1, v2 and the compatibility model are compared on it.", Required = true };
+        var testLabels = new Option<FileInfo?>("--test-labels") { Description = "Labels file of --test." };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Run directory (stages are cached here; rerun to continue).", Required = true };
+        var strategy = new Option<string>("--strategy") { Description = $"Compatibility strategy: {string.Join(", ", CompatibilityStrategies.All)}.", DefaultValueFactory = _ => "muscle" };
+        var ceWeight = new Option<double?>("--ce-weight") { Description = "λ in L = λ·L_comp + (1−λ)·CE." };
+        var temperature = new Option<double>("--temperature") { Description = "KD temperature T.", DefaultValueFactory = _ => 2.0 };
+        var json = new Option<bool>("--json") { Description = "Print the compare JSON (keys of muscle compare --json) as the last line." };
+        var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N test instances." };
+        var binder = new TrainingOptionsBinder();
+        var command = new Command("update", "Move a task adapter from base v1 to base v2 compatibly: train v2's adapter (if needed) and the compatibility adapter, evaluate all three, report the flips.")
+        {
+            oldModel, oldAdapter, newModel, newAdapter, task, train, labels, valid, validLabels, test, testLabels, output,
+            strategy, ceWeight, temperature, json, limit,
+        };
+        binder.AddTo(command);
+        command.SetAction(parse =>
+        {
+            var request = new UpdateRequest
+            {
+                OldModelDir = parse.GetValue(oldModel)!.FullName,
+                OldAdapterDir = parse.GetValue(oldAdapter)!.FullName,
+                NewModelDir = parse.GetValue(newModel)!.FullName,
+                NewAdapterDir = parse.GetValue(newAdapter)?.FullName,
+                Task = parse.GetValue(task)!,
+                TrainFile = parse.GetValue(train)!.FullName,
+                TrainLabels = parse.GetValue(labels)?.FullName,
+                ValidFile = parse.GetValue(valid)?.FullName,
+                ValidLabels = parse.GetValue(validLabels)?.FullName,
+                TestFile = parse.GetValue(test)!.FullName,
+                TestLabels = parse.GetValue(testLabels)?.FullName,
+                OutDir = parse.GetValue(output)!.FullName,
+                Training = binder.Bind(parse),
+                Compatibility = new CompatibilityLossOptions
+                {
+                    Strategy = CompatibilityStrategies.Parse(parse.GetValue(strategy)!),
+                    CeWeight = parse.GetValue(ceWeight),
+                    Temperature = parse.GetValue(temperature),
+                },
+                Evaluation = new EvaluationOptions { Limit = parse.GetValue(limit) },
+                DType = DTypes.Parse(parse.GetValue(binder.Dtype)!),
+            };
+            request.Compatibility.Validate();
+            var result = ctx.Progress.Run("update", p => UpdatePipeline.Run(request,
+                new Muscle.Infrastructure.SyncProgress<StageProgress>(s => p.Report(new ProgressUpdate(s.Done, s.Total, $"{s.Stage} {s.Status}")))));
+            if (result.SkippedStages.Count > 0) ctx.Error.WriteLine($"reused finished stages: {string.Join(", ", result.SkippedStages)}");
+            WriteHeadline(ctx.Out, result.ComparisonJson);
+            ctx.Out.WriteLine($"report: {Path.Combine(result.ReportDir, "report.html")}");
+            if (parse.GetValue(json)) ctx.Out.WriteLine(result.ComparisonJson);
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>The paper's headline: scores of v1, v2 and the compatibility model; NFR, NFR_c, Δ%NFR_c; PFR; NFR_mc.</summary>
+    public static void WriteHeadline(TextWriter output, string comparisonJson)
+    {
+        var j = JsonNode.Parse(comparisonJson)!.AsObject();
+        var discrete = j.ContainsKey("acc_old");
+        string Pct(string key) => j[key] is JsonValue v ? (100 * v.GetValue<double>()).ToString("F2", CultureInfo.InvariantCulture) : "n/a";
+        string Num(string key) => j[key] is JsonValue v ? v.GetValue<double>().ToString("F2", CultureInfo.InvariantCulture) : "n/a";
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
+        var metric = j["metric"]!.GetValue<string>();
+        var table = new Table().AddColumns($"{metric} v1", $"{metric} v2", $"{metric} compat", "NFR", "NFR_c", "Δ%NFR_c", "PFR",
+            discrete ? "NFR_mc" : "m_r");
+        foreach (var c in table.Columns) c.RightAligned();
+        table.AddRow(
+            discrete ? Pct("acc_old") : Pct("score_old"), discrete ? Pct("acc_new") : Pct("score_new"),
+            discrete ? Pct("acc_compat") : Pct("score_compat"),
+            discrete ? Pct("nfr") : Pct("d_nfr"), Pct("nfr_c"), Num("delta_pct_nfr_c"),
+            discrete ? Pct("pfr") : Pct("d_pfr"), discrete ? Pct("nfr_mc") : Pct("m_r"));
+        console.Write(table);
+        output.WriteLine($"n = {j["n"]}; rates in %, n/a where undefined");
+    }
+}

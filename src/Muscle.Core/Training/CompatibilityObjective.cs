@@ -1,0 +1,161 @@
+using Muscle.Adapters;
+using Muscle.Models;
+using Muscle.Training.Losses;
+using static TorchSharp.torch;
+
+namespace Muscle.Training;
+
+// Shapes: B sequences, T positions, V vocabulary, N counted tokens of a micro-batch.
+
+/// <summary>
+/// Supplies the two frozen teachers' views of a micro-batch's counted tokens: exactly (forward passes under no_grad)
+/// or from a cache of top-k log-probabilities.
+/// </summary>
+public interface ITeacherSource
+{
+    (ITeacherTokens? Old, ITeacherTokens? New) Teachers(CausalBatch batch, IReadOnlyList<int> items, bool training, bool needOld, bool needNew);
+}
+
+/// <summary>
+/// Exact teachers. The new task model shares the student's base: its adapter is swapped in for the teacher pass and
+/// the student's swapped back (PEFT's <c>set_adapter</c> pattern), so the new base is held once.
+/// </summary>
+public sealed class ExactTeachers(ICausalLM oldModel, ICausalLM newModel, LoraAdapter newTaskAdapter, LoraAdapter student,
+                                  double temperature) : ITeacherSource
+{
+    public (ITeacherTokens? Old, ITeacherTokens? New) Teachers(CausalBatch batch, IReadOnlyList<int> items, bool training,
+                                                                bool needOld, bool needNew)
+    {
+        using var _ = no_grad();
+        var labels = batch.CountedLabels();
+        ITeacherTokens? oldT = null, newT = null;
+        if (needOld)
+            oldT = new DenseTeacherTokens(batch.SelectCounted(oldModel.Forward(batch.InputIds, null, batch.AttentionMask)), labels, temperature);
+        if (needNew)
+        {
+            newTaskAdapter.AttachTo(newModel);
+            try
+            {
+                newT = new DenseTeacherTokens(batch.SelectCounted(newModel.Forward(batch.InputIds, null, batch.AttentionMask)), labels, temperature);
+            }
+            finally
+            {
+                student.AttachTo(newModel);
+            }
+        }
+        return (oldT, newT);
+    }
+}
+
+/// <summary>
+/// The compatibility adapter's objective for token-level strategies: the student (new base + compatibility LoRA) is
+/// trained on the task's teacher-forced sequences with the strategy's loss; validation selects by CE and also logs
+/// L_comp; each epoch logs the share of tokens aligned to the old model.
+/// </summary>
+public sealed class CompatibilityObjective : ITrainingObjective
+{
+    private readonly ICausalLM _newModel;
+    private readonly LoraAdapter _student;
+    private readonly TokenizedSplit _data;
+    private readonly ITeacherSource _teachers;
+    private readonly CompatibilityLossOptions _options;
+    private Tensor? _compSum, _ceSum, _aligned;
+    private long _counted;
+
+    public CompatibilityObjective(ICausalLM newModel, LoraAdapter student, TokenizedSplit data, ITeacherSource teachers,
+                                  CompatibilityLossOptions options)
+    {
+        options.Validate();
+        if (options.Strategy.IsChoiceLevel())
+            throw new ArgumentException("choice-level strategies use ChoiceCompatibilityObjective", nameof(options));
+        _newModel = newModel;
+        _student = student;
+        _data = data;
+        _teachers = teachers;
+        _options = options;
+    }
+
+    public int TrainCount => _data.Train.Count;
+    public int ValidCount => _data.Valid.Count;
+
+    public long Tokens(IReadOnlyList<int> items) => _data.Tokens(items);
+
+    private bool NeedsOld => _options.Strategy != CompatibilityStrategy.Vanilla;
+
+    private bool NeedsNew => _options.Strategy.IsMasked() && _options.Strategy != CompatibilityStrategy.KlOld;
+
+    public Tensor MicroBatchLoss(IReadOnlyList<int> microItems, IReadOnlyList<int> stepItems)
+    {
+        var n = _data.CountedTokens(stepItems);
+        using var scope = NewDisposeScope();
+        using var batch = _data.TrainBatch(microItems, _newModel.Device());
+        if (n == 0 || batch.CountedTokens == 0) return zeros(1, requires_grad: true).sum().MoveToOuterDisposeScope();
+        var terms = Terms(batch, microItems, training: true);
+        Accumulate(terms, batch.CountedTokens);
+        return (terms.Total / n).MoveToOuterDisposeScope();
+    }
+
+    private LossTerms Terms(CausalBatch batch, IReadOnlyList<int> items, bool training)
+    {
+        var (oldT, newT) = _teachers.Teachers(batch, items, training, NeedsOld, NeedsNew);
+        _student.AttachTo(_newModel);
+        var student = batch.SelectCounted(_newModel.Forward(batch.InputIds, null, batch.AttentionMask)); // [N, V]
+        return CompatibilityLoss.Compute(student, batch.CountedLabels(), batch.CountedSequence, batch.Sequences,
+                                         oldT!, newT!, _options);
+    }
+
+    private void Accumulate(LossTerms terms, long counted)
+    {
+        // Kept on the device; read back once per epoch in TakeEpochStats.
+        Add(ref _compSum, terms.CompSum);
+        Add(ref _ceSum, terms.CeSum);
+        Add(ref _aligned, terms.AlignedOld);
+        _counted += counted;
+    }
+
+    private static void Add(ref Tensor? sum, Tensor value)
+    {
+        var next = sum is null ? value.detach().clone() : sum + value.detach();
+        sum?.Dispose();
+        sum = next.DetachFromDisposeScope();
+    }
+
+    public double ValidationLoss(int batchSize)
+    {
+        _student.AttachTo(_newModel);
+        var ce = CrossEntropyObjective.ValidationCrossEntropy(_newModel, _data, batchSize);
+        if (NeedsOld)
+        {
+            // L_comp on validation is logged, not used for selection (MUSCLE-SPEC.md §5: select by CE).
+            double comp = 0;
+            long counted = 0;
+            foreach (var (batch, items) in _data.ValidBatches(batchSize, _newModel.Device()))
+            {
+                using var _ = batch;
+                if (batch.CountedTokens == 0) continue;
+                using var scope = NewDisposeScope();
+                comp += Terms(batch, items, training: false).CompSum.item<float>();
+                counted += batch.CountedTokens;
+            }
+            _validComp = counted == 0 ? double.NaN : comp / counted;
+        }
+        return ce;
+    }
+
+    private double _validComp = double.NaN;
+
+    public IReadOnlyDictionary<string, double> TakeEpochStats()
+    {
+        var stats = new Dictionary<string, double>();
+        if (_counted > 0)
+        {
+            stats["train_l_comp"] = _compSum!.item<float>() / _counted;
+            stats["train_ce"] = _ceSum!.item<float>() / _counted;
+            stats["aligned_to_old"] = _aligned!.item<float>() / _counted;
+        }
+        if (!double.IsNaN(_validComp)) stats["valid_l_comp"] = _validComp;
+        foreach (var t in new[] { _compSum, _ceSum, _aligned }) t?.Dispose();
+        (_compSum, _ceSum, _aligned, _counted, _validComp) = (null, null, null, 0, double.NaN);
+        return stats;
+    }
+}

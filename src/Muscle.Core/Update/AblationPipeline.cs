@@ -1,0 +1,138 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Muscle.Adapters;
+using Muscle.Compatibility;
+using Muscle.Evaluation;
+using Muscle.Infrastructure;
+using Muscle.Predictions;
+using Muscle.Reports;
+using Muscle.Tasks;
+using Muscle.Training;
+using Muscle.Training.Losses;
+
+namespace Muscle.Update;
+
+/// <summary>One arm of the ablation grid: a strategy id (or <c>muscle+ce</c>) with its loss options.</summary>
+public sealed record AblationArm(string Name, CompatibilityLossOptions Loss);
+
+/// <summary>One row of Table 7: the arm, its comparison against v1, and the deltas against v2.</summary>
+public sealed record AblationRow(string Arm, double? DeltaNfrC, double? DeltaPctNfrC, double? DeltaPfrC, double? DeltaAccC,
+                                 double? NfrC, double? AccC, string ComparisonJson);
+
+/// <summary>
+/// <c>muscle ablate</c>: every strategy trained from the same v2 task adapter on the same data, evaluated on the same
+/// test set, compared against v1 with the compare library (Table 7 columns). Stages are cached like <c>update</c>'s.
+/// </summary>
+public static class AblationPipeline
+{
+    /// <summary>The default grid: the paper's Table 7 rows, our baselines and our choice-level extensions.</summary>
+    public static readonly IReadOnlyList<string> DefaultArms =
+    [
+        "vanilla", "muscle", "old-correct", "kl-old", "muscle+ce", "token-ll", "seq-ll", "focal-kl", "focal-lm", "xie-better",
+        "muscle-choice", "focal-choice",
+    ];
+
+    /// <summary>Arms from ids; <c>muscle+ce</c> is muscle with λ; the likelihood masks get λ = 0.5 unless one is given.</summary>
+    public static IReadOnlyList<AblationArm> Arms(IEnumerable<string> ids, CompatibilityLossOptions baseOptions, bool multipleChoice)
+    {
+        var arms = new List<AblationArm>();
+        foreach (var raw in ids)
+        {
+            var id = raw.Trim().ToLowerInvariant();
+            var strategy = id == "muscle+ce" ? CompatibilityStrategy.Muscle : CompatibilityStrategies.Parse(id);
+            // Table 7: muscle, old-correct and kl-old are pure KL; "muscle + CE" and the likelihood masks mix with CE.
+            var lambda = id switch
+            {
+                "muscle+ce" or "token-ll" or "seq-ll" => baseOptions.CeWeight ?? 0.5,
+                "muscle" or "old-correct" or "kl-old" => (double?)null,
+                _ => baseOptions.CeWeight,
+            };
+            var loss = baseOptions with { Strategy = strategy, CeWeight = lambda, WithTokenLoss = baseOptions.WithTokenLoss && strategy.IsChoiceLevel() };
+            if (loss.Strategy.IsChoiceLevel() && !multipleChoice) continue; // not defined for generative tasks
+            loss.Validate();
+            arms.Add(new AblationArm(id, loss));
+        }
+        if (arms.Count == 0) throw new MuscleInputException("no strategy to run");
+        return arms;
+    }
+
+    public static IReadOnlyList<AblationRow> Run(UpdateRequest r, IReadOnlyList<string> armIds, IProgress<StageProgress>? progress = null)
+    {
+        if (r.NewAdapterDir is null) throw new MuscleInputException("ablate needs --new-adapter (the v2 task adapter every arm starts from)");
+        AtomicFile.EnsureDirectory(r.OutDir);
+        var skipped = new List<string>();
+        var data = TaskData.Load(r.Task, r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels, r.Training);
+        var test = data.Task.Load(r.TestFile, r.TestLabels);
+        var arms = Arms(armIds, r.Compatibility, data.Task.Kind == TaskKind.MultipleChoice);
+        var predictions = Path.Combine(r.OutDir, "predictions");
+
+        void Predict(string name, string model, string adapter)
+        {
+            var path = Path.Combine(predictions, name + ".jsonl");
+            Stages.Run(r.OutDir, "predict-" + name, new
+            {
+                model, adapter = Stages.Fingerprint(Path.Combine(adapter, LoraAdapter.WeightsFileName)),
+                test = Stages.Fingerprint(r.TestFile, r.TestLabels), r.Evaluation,
+            }, skipped, _ =>
+            {
+                using var tm = TaskModel.Load(model, adapter, r.DType);
+                var summary = TaskEvaluator.Evaluate(tm.Model, tm.Tokenizer, data.Task, test, r.Evaluation,
+                    new SyncProgress<(int Done, int Total)>(u => progress?.Report(new StageProgress($"evaluate {name}", u.Done, u.Total, null))));
+                TaskEvaluator.WritePredictions(path, summary);
+                return 0;
+            });
+        }
+
+        Predict("old", r.OldModelDir, r.OldAdapterDir);
+        Predict("new", r.NewModelDir, r.NewAdapterDir);
+        var rows = new List<AblationRow>();
+        foreach (var arm in arms)
+        {
+            var adapterDir = Path.Combine(r.OutDir, "arms", arm.Name);
+            Stages.Run(r.OutDir, "train-" + arm.Name, new
+            {
+                r.OldModelDir, old = Stages.Fingerprint(Path.Combine(r.OldAdapterDir, LoraAdapter.WeightsFileName)), r.NewModelDir,
+                neu = Stages.Fingerprint(Path.Combine(r.NewAdapterDir, LoraAdapter.WeightsFileName)),
+                data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels), r.Training, arm.Loss,
+                strategy = arm.Loss.Strategy.Id(),
+            }, skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, r.NewAdapterDir),
+                data, r.Training, arm.Loss, adapterDir, resume, r.DType, UpdatePipeline.Forward(progress, $"train {arm.Name}")));
+            Predict(arm.Name, r.NewModelDir, adapterDir);
+            var comparison = ComparisonRunner.Compare(PredictionAlignment.Align(
+                PredictionReader.Read(Path.Combine(predictions, "old.jsonl")),
+                PredictionReader.Read(Path.Combine(predictions, "new.jsonl")),
+                PredictionReader.Read(Path.Combine(predictions, arm.Name + ".jsonl"))), CompareMetric.Auto);
+            CompatibilityReport.Write(Path.Combine(r.OutDir, "reports", arm.Name), comparison);
+            rows.Add(Row(arm.Name, ComparisonSummary.ToJson(comparison)));
+        }
+        var results = new JsonObject
+        {
+            ["task"] = data.Task.Name,
+            ["seed"] = r.Training.Seed,
+            ["arms"] = new JsonArray(rows.Select(row => (JsonNode?)new JsonObject
+            {
+                ["arm"] = row.Arm,
+                ["delta_nfr_c"] = row.DeltaNfrC,
+                ["delta_pct_nfr_c"] = row.DeltaPctNfrC,
+                ["delta_pfr_c"] = row.DeltaPfrC,
+                ["delta_acc_c"] = row.DeltaAccC,
+                ["compare"] = JsonNode.Parse(row.ComparisonJson),
+            }).ToArray()),
+        };
+        AtomicFile.WriteAllText(Path.Combine(r.OutDir, "results.json"), results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        return rows;
+    }
+
+    /// <summary>Table 7's columns from a compare JSON: ΔNFR_c, Δ%NFR_c, ΔPFR_c = PFR_c − PFR, Δacc_c (score for continuous metrics).</summary>
+    public static AblationRow Row(string arm, string comparisonJson)
+    {
+        var j = JsonNode.Parse(comparisonJson)!.AsObject();
+        double? D(string key) => j[key] is JsonValue v ? v.GetValue<double>() : null;
+        var discrete = j.ContainsKey("acc_old");
+        var pfr = discrete ? D("pfr") : D("d_pfr");
+        var deltaPfr = D("pfr_c") is double pc && pfr is double p ? pc - p : (double?)null;
+        var deltaAcc = discrete ? D("delta_acc_c") : (D("score_compat") is double sc && D("score_new") is double sn ? sc - sn : null);
+        return new AblationRow(arm, D("delta_nfr_c"), D("delta_pct_nfr_c"), deltaPfr, deltaAcc ?? D("delta_acc_c"), D("nfr_c"),
+                               discrete ? D("acc_compat") : D("score_compat"), comparisonJson);
+    }
+}

@@ -1,0 +1,126 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Muscle.Adapters;
+using Muscle.Compatibility;
+using Muscle.Evaluation;
+using Muscle.Infrastructure;
+using Muscle.Predictions;
+using Muscle.Reports;
+using Muscle.Tasks;
+using Muscle.Training;
+using Muscle.Training.Losses;
+using static TorchSharp.torch;
+
+namespace Muscle.Update;
+
+/// <summary>Everything <c>muscle update</c> needs: the four artefacts (new adapter optional), the task data, the recipes.</summary>
+public sealed record UpdateRequest
+{
+    public required string OldModelDir { get; init; }
+    public required string OldAdapterDir { get; init; }
+    public required string NewModelDir { get; init; }
+    /// <summary>Null: train the v2 task adapter with v1's recipe first.</summary>
+    public string? NewAdapterDir { get; init; }
+    public required string Task { get; init; }
+    public required string TrainFile { get; init; }
+    public string? TrainLabels { get; init; }
+    public string? ValidFile { get; init; }
+    public string? ValidLabels { get; init; }
+    public required string TestFile { get; init; }
+    public string? TestLabels { get; init; }
+    public required string OutDir { get; init; }
+    public AdapterTrainingOptions Training { get; init; } = new();
+    public CompatibilityLossOptions Compatibility { get; init; } = new();
+    public EvaluationOptions Evaluation { get; init; } = new();
+    public ScalarType DType { get; init; } = ScalarType.Float32;
+}
+
+/// <summary>Outcome of an update: where everything is, and the comparison of v1, v2 and the compatibility model.</summary>
+public sealed record UpdateResult(string NewAdapterDir, string CompatAdapterDir, string PredictionsDir, string ReportDir,
+                                  ComparisonResult Comparison, string ComparisonJson, IReadOnlyList<string> SkippedStages);
+
+/// <summary>One stage's progress message: which stage, and the trainer's or evaluator's own progress.</summary>
+public readonly record struct StageProgress(string Stage, long Done, long Total, string? Status);
+
+/// <summary>
+/// "Move my task from base v1 to v2 and prove it": trains the v2 task adapter with v1's recipe (unless given), trains the
+/// compatibility adapter, evaluates v1, v2 and the compatibility model on the test set and compares them. Each stage
+/// records a fingerprint of its inputs when it finishes; a rerun skips finished stages and resumes a killed training.
+/// </summary>
+public static class UpdatePipeline
+{
+    public static UpdateResult Run(UpdateRequest r, IProgress<StageProgress>? progress = null)
+    {
+        AtomicFile.EnsureDirectory(r.OutDir);
+        var skipped = new List<string>();
+        var data = TaskData.Load(r.Task, r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels, r.Training);
+        var test = data.Task.Load(r.TestFile, r.TestLabels);
+
+        // Stage 1: the v2 task adapter, same LoRA shape as v1's and the same training recipe.
+        var newAdapter = r.NewAdapterDir;
+        if (newAdapter is null)
+        {
+            var recipe = RecipeOf(r.OldAdapterDir, r.Training);
+            newAdapter = Path.Combine(r.OutDir, "new-task-adapter");
+            Stages.Run(r.OutDir, "new-task-adapter", new { r.NewModelDir, data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels), recipe }, skipped, resume =>
+                AdapterTrainer.Train(r.NewModelDir, data, recipe, newAdapter, resume, r.DType, Forward(progress, "train v2 task adapter")));
+        }
+
+        // Stage 2: the compatibility adapter.
+        var compat = Path.Combine(r.OutDir, "compat-adapter");
+        Stages.Run(r.OutDir, "compat-adapter", new
+        {
+            r.OldModelDir, old = Stages.Fingerprint(Path.Combine(r.OldAdapterDir, LoraAdapter.WeightsFileName)), r.NewModelDir,
+            neu = Stages.Fingerprint(Path.Combine(newAdapter, LoraAdapter.WeightsFileName)), data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels),
+            r.Training, strategy = r.Compatibility.Strategy.Id(), r.Compatibility,
+        }, skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, newAdapter),
+            data, r.Training, r.Compatibility, compat, resume, r.DType, Forward(progress, $"train compatibility adapter ({r.Compatibility.Strategy.Id()})")));
+
+        // Stage 3: predictions of v1, v2 and the compatibility model on the test set.
+        var predictions = Path.Combine(r.OutDir, "predictions");
+        foreach (var (name, model, adapter) in new[] { ("old", r.OldModelDir, r.OldAdapterDir), ("new", r.NewModelDir, newAdapter), ("compat", r.NewModelDir, compat) })
+        {
+            var path = Path.Combine(predictions, name + ".jsonl");
+            Stages.Run(r.OutDir, "predict-" + name, new
+            {
+                model, adapter = Stages.Fingerprint(Path.Combine(adapter, LoraAdapter.WeightsFileName)), test = Stages.Fingerprint(r.TestFile, r.TestLabels), r.Evaluation,
+            }, skipped, _ =>
+            {
+                using var tm = TaskModel.Load(model, adapter, r.DType);
+                var stage = $"evaluate {name}";
+                var summary = TaskEvaluator.Evaluate(tm.Model, tm.Tokenizer, data.Task, test, r.Evaluation,
+                    new SyncProgress<(int Done, int Total)>(u => progress?.Report(new StageProgress(stage, u.Done, u.Total, null))));
+                TaskEvaluator.WritePredictions(path, summary);
+                return 0;
+            });
+        }
+
+        // Stage 4: the comparison (cheap: always recomputed from the prediction files).
+        var comparison = ComparisonRunner.Compare(PredictionAlignment.Align(
+            PredictionReader.Read(Path.Combine(predictions, "old.jsonl")),
+            PredictionReader.Read(Path.Combine(predictions, "new.jsonl")),
+            PredictionReader.Read(Path.Combine(predictions, "compat.jsonl"))), CompareMetric.Auto);
+        var report = Path.Combine(r.OutDir, "report");
+        CompatibilityReport.Write(report, comparison);
+        return new UpdateResult(newAdapter, compat, predictions, report, comparison, ComparisonSummary.ToJson(comparison), skipped);
+    }
+
+    /// <summary>v1's recipe for the v2 adapter: v1's LoRA rank, alpha, dropout and targets; the given training options.</summary>
+    public static AdapterTrainingOptions RecipeOf(string oldAdapterDir, AdapterTrainingOptions given)
+    {
+        var config = LoraConfig.Load(oldAdapterDir);
+        return given with
+        {
+            Rank = config.R,
+            Alpha = config.LoraAlpha,
+            Dropout = config.LoraDropout,
+            Targets = config.TargetRegex is null ? config.TargetModules : given.Targets,
+        };
+    }
+
+    internal static IProgress<TrainingProgress>? Forward(IProgress<StageProgress>? progress, string stage) =>
+        progress is null ? null : new SyncProgress<TrainingProgress>(t => progress.Report(new StageProgress(stage, t.Step, t.TotalSteps,
+            t.ValidationLoss is double v ? $"epoch {t.Epoch}/{t.Epochs} valid {v:F4}" : $"epoch {t.Epoch}/{t.Epochs} loss {t.Loss:F4} {t.TokensPerSecond:F0} tok/s")));
+}

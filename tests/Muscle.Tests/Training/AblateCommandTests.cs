@@ -1,0 +1,35 @@
+using System.Text.Json.Nodes;
+using Muscle.Cli.Infrastructure;
+
+namespace Muscle.Tests.Training;
+
+public class AblateCommandTests(TinyUpdateFixture fx) : IClassFixture<TinyUpdateFixture>
+{
+    [Fact]
+    public void AblatePrintsTable7ColumnsPerStrategyAndWritesResults()
+    {
+        var test = TinyTaskWorld.WriteMajorityTask(Path.Combine(fx.Root, "ablate-test.jsonl"), 20, seed: 11);
+        var outDir = Path.Combine(fx.Root, "ablate");
+        var (o, e) = (new StringWriter(), new StringWriter());
+        var code = MuscleApp.Run(
+        [
+            "ablate", "--old-model", fx.OldModel, "--old-adapter", fx.OldAdapter, "--new-model", fx.NewModel,
+            "--new-adapter", fx.NewAdapter, "--task", "jsonl-mc", "--train", fx.Train, "--test", test, "--out", outDir,
+            "--strategies", "vanilla,muscle+ce,token-ll,focal-choice", "--epochs", "1", "--batch-size", "8",
+            "--grad-accum", "1", "--lr", "1e-2", "--warmup", "1",
+        ], o, e);
+        Assert.True(code == 0, e.ToString());
+        var output = o.ToString();
+        foreach (var col in new[] { "ΔNFR_c", "Δ%NFR_c", "ΔPFR_c", "Δacc_c" }) Assert.Contains(col, output);
+        var results = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "results.json")))!;
+        var arms = results["arms"]!.AsArray().Select(a => a!["arm"]!.GetValue<string>()).ToList();
+        Assert.Equal(["vanilla", "muscle+ce", "token-ll", "focal-choice"], arms);
+        // The deltas are the compare library's: Δacc_c = acc_compat − acc_new for every arm.
+        foreach (var arm in results["arms"]!.AsArray())
+        {
+            var c = arm!["compare"]!;
+            Assert.Equal(c["acc_compat"]!.GetValue<double>() - c["acc_new"]!.GetValue<double>(), arm["delta_acc_c"]!.GetValue<double>(), 9);
+            Assert.Equal(c["pfr_c"]!.GetValue<double>() - c["pfr"]!.GetValue<double>(), arm["delta_pfr_c"]!.GetValue<double>(), 9);
+        }
+    }
+}

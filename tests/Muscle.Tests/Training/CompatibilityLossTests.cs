@@ -1,0 +1,103 @@
+using Muscle.Training.Losses;
+using static TorchSharp.torch;
+
+namespace Muscle.Tests.Training;
+
+/// <summary>Each strategy's loss against hand-computed values (Golden/compat_loss_golden.py, plain Python math).</summary>
+public class CompatibilityLossTests
+{
+    private static class Expected
+    {
+        public const double Muscle = 0.8325226799405455;
+        public const double MuscleT2 = 3.330090719762182;
+        public const double MuscleCe03 = 2.7015270485879026;
+        public const double OldCorrect = 0.7588540609014119;
+        public const double KlOld = 0.7588540609014119;
+        public const double ReverseDirection = 0.9130529958882015;
+        public const double TokenLl05 = 2.1306914908833767;
+        public const double SeqLl05 = 2.1306914908833767;
+        public const double FocalKl = 21.715026382499225;
+        public const double FocalLm = 22.335862254198673;
+        public const double XieBetter = 3.2689725822354947;
+        public const double Vanilla = 3.5025289208653416;
+    }
+
+    private static (LossTerms Terms, double Total) Run(CompatibilityLossOptions o)
+    {
+        var student = tensor(new float[] { 2, 1, 0, 0, 0, 3 }, [2, 3]).requires_grad_(true);
+        var labels = tensor(new long[] { 0, 1 });
+        var sequence = tensor(new long[] { 0, 0 });
+        var oldT = new DenseTeacherTokens(tensor(new float[] { 2, 0.5f, 0, 1, 3, 0 }, [2, 3]), labels, o.Temperature);
+        var newT = new DenseTeacherTokens(tensor(new float[] { 3, 0, 0, 0, 2, 0 }, [2, 3]), labels, o.Temperature);
+        var terms = CompatibilityLoss.Compute(student, labels, sequence, 1, oldT, newT, o);
+        terms.Total.backward();
+        Assert.NotNull(student.grad);
+        return (terms, terms.Total.item<float>());
+    }
+
+    private static CompatibilityLossOptions S(CompatibilityStrategy s) => new() { Strategy = s, Temperature = 2 };
+
+    [Theory]
+    [InlineData(CompatibilityStrategy.Muscle, null, false, Expected.Muscle)]
+    [InlineData(CompatibilityStrategy.Muscle, null, true, Expected.MuscleT2)]
+    [InlineData(CompatibilityStrategy.Muscle, 0.3, false, Expected.MuscleCe03)]
+    [InlineData(CompatibilityStrategy.OldCorrect, null, false, Expected.OldCorrect)]
+    [InlineData(CompatibilityStrategy.KlOld, null, false, Expected.KlOld)]
+    [InlineData(CompatibilityStrategy.TokenLl, 0.5, false, Expected.TokenLl05)]
+    [InlineData(CompatibilityStrategy.SeqLl, 0.5, false, Expected.SeqLl05)]
+    [InlineData(CompatibilityStrategy.FocalKl, null, false, Expected.FocalKl)]
+    [InlineData(CompatibilityStrategy.FocalLm, null, false, Expected.FocalLm)]
+    [InlineData(CompatibilityStrategy.XieBetter, null, false, Expected.XieBetter)]
+    [InlineData(CompatibilityStrategy.Vanilla, null, false, Expected.Vanilla)]
+    public void LossMatchesHandComputedValue(CompatibilityStrategy strategy, double? ceWeight, bool t2, double expected)
+    {
+        using var scope = NewDisposeScope();
+        var (_, total) = Run(S(strategy) with { CeWeight = ceWeight, T2Scale = t2 });
+        Assert.Equal(expected, total, 5);
+    }
+
+    [Fact]
+    public void KlIsForwardTeacherToStudent()
+    {
+        using var scope = NewDisposeScope();
+        var (_, total) = Run(S(CompatibilityStrategy.Muscle));
+        Assert.True(Math.Abs(total - Expected.ReverseDirection) > 1e-2);
+    }
+
+    [Fact]
+    public void MuscleMaskFollowsTheStudentsArgmaxAndCountsAlignedTokens()
+    {
+        using var scope = NewDisposeScope();
+        var student = tensor(new float[] { 2, 1, 0, 0, 0, 3 }, [2, 3]);
+        var labels = tensor(new long[] { 0, 1 });
+        var m = CompatibilityLoss.Mask(CompatibilityStrategy.Muscle, student, labels, tensor(new long[] { 0, 0 }), 1,
+                                       zeros(2), null!);
+        Assert.Equal(new[] { false, true }, m.data<bool>().ToArray());
+        var (terms, _) = Run(S(CompatibilityStrategy.Muscle));
+        Assert.Equal(1f, terms.AlignedOld.item<float>());
+        // T only scales the distributions, never the mask: a different T keeps the same aligned count.
+        var (terms5, _) = Run(S(CompatibilityStrategy.Muscle) with { Temperature = 5 });
+        Assert.Equal(1f, terms5.AlignedOld.item<float>());
+    }
+
+    [Fact]
+    public void MuscleTieInTheStudentArgmaxGoesToTheLowestIndex()
+    {
+        using var scope = NewDisposeScope();
+        var student = tensor(new float[] { 1, 1, 0 }, [1, 3]);
+        var m0 = CompatibilityLoss.Mask(CompatibilityStrategy.Muscle, student, tensor(new long[] { 0 }), tensor(new long[] { 0 }), 1, zeros(1), null!);
+        var m1 = CompatibilityLoss.Mask(CompatibilityStrategy.Muscle, student, tensor(new long[] { 1 }), tensor(new long[] { 0 }), 1, zeros(1), null!);
+        Assert.False(m0.item<bool>());
+        Assert.True(m1.item<bool>());
+    }
+
+    [Fact]
+    public void StrategiesThatMixWithCeRequireALambda()
+    {
+        Assert.Throws<Muscle.Infrastructure.MuscleInputException>(() => S(CompatibilityStrategy.TokenLl).Validate());
+        Assert.Throws<Muscle.Infrastructure.MuscleInputException>(() => S(CompatibilityStrategy.SeqLl).Validate());
+        S(CompatibilityStrategy.Muscle).Validate();
+        Assert.Equal(CompatibilityStrategy.FocalChoice, CompatibilityStrategies.Parse("focal-choice"));
+        Assert.Throws<Muscle.Infrastructure.MuscleInputException>(() => CompatibilityStrategies.Parse("nope"));
+    }
+}
