@@ -37,7 +37,7 @@ case "$BLAS" in *openblas*) ;; *) echo "error: PyTorch does not load OpenBLAS; a
 $BENCH loss-check --dir "$OUT/loss-check" >/dev/null
 $PY bench/pytorch/reference.py loss-check --dir "$OUT/loss-check" | tee "$OUT/loss-check.json" | cut -c1-120
 
-CASES=full,lora,mc,gen-cache,gen-nocache
+CASES=full,lora,muscle-exact,mc,gen-cache,gen-nocache
 run_pair() { # model dtype rep
     local cases=$CASES
     # Greedy decoding of llama-20m without a cache recomputes up to 272 positions per token (~30 s per run):

@@ -19,14 +19,19 @@ def ratio_median(key_ours, key_ref, field):
     a, b = by[key_ours], by[key_ref]
     return med([x[field] / y[field] for x, y in zip(a, b)])
 
-order = ["full", "lora", "mc", "gen-cache", "gen-nocache"]
+order = ["full", "lora", "muscle-exact", "mc", "gen-cache", "gen-nocache"]
 print("| model | dtype | case | runs | ours tok/s | PyTorch tok/s | ratio tok/s | ratio by CPU time | ours step ms | PyTorch step ms | ours peak MiB | PyTorch peak MiB |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for model in sorted({k[0] for k in by}):
     for dtype in ("fp32", "bf16"):
         for case in order:
             o, p = (model, dtype, case, "muscle"), (model, dtype, case, "pytorch")
-            if not by[o] or not by[p]:
+            if not by[o]:
+                continue
+            if not by[p]:  # ours only (the MUSCLE step has no PyTorch counterpart yet)
+                f = lambda k, fld: med([x[fld] for x in by[k]])
+                print(f"| {model} | {dtype} | {case} | {len(by[o])} | {f(o,'tokens_per_s'):,.0f} | – | – | – | "
+                      f"{f(o,'step_ms'):,.1f} | – | {f(o,'peak_rss_mib'):,.0f} | – |")
                 continue
             f = lambda k, fld: med([x[fld] for x in by[k]])
             print(f"| {model} | {dtype} | {case} | {min(len(by[o]), len(by[p]))} | {f(o,'tokens_per_s'):,.0f} | "
@@ -45,6 +50,13 @@ for model in sorted({k[0] for k in by}):
                   f"{1 / ratio_median(lo, lp, 'cpu_ms'):.2f}× CPU time (target ≥ 1.3×); "
                   f"MC vs PyTorch fp32 = {ratio_median(mo, mp, 'tokens_per_s'):.2f}× wall, {1 / ratio_median(mo, mp, 'cpu_ms'):.2f}× CPU (≥ 1.5×); "
                   f"gen KV cache / no cache = {ratio_median(gc, gn, 'tokens_per_s'):.1f}× (≥ 5×)")
+for model in sorted({k[0] for k in by}):
+    for dtype in ("fp32", "bf16"):
+        mu, lo = (model, dtype, "muscle-exact", "muscle"), (model, dtype, "lora", "muscle")
+        if by[mu] and by[lo]:
+            print(f"- {model} {dtype}: MUSCLE step (exact teachers) / LoRA step = {ratio_median(mu, lo, 'step_ms'):.2f}× time "
+                  f"({1 / ratio_median(lo, mu, 'cpu_ms'):.2f}× CPU), {ratio_median(mu, lo, 'peak_rss_mib'):.2f}× peak RSS "
+                  f"(teacher-cache row: no cache in the library yet)")
 if loss:
     print(f"- fp32 LoRA loss curve, 20 steps from identical weights: |Δ| at step 20 = {loss['final_abs_diff']:.2e}, "
           f"max over steps = {loss['max_abs_diff']:.2e} (target ≤ 1e-4: {'pass' if loss['pass'] else 'FAIL'})")

@@ -4,7 +4,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 // Usage:
-//   Muscle.Bench run --model llama-3.4m --dtype fp32 --cases full,lora,mc,gen-cache,gen-nocache [--models bench/models.json]
+//   Muscle.Bench run --model llama-3.4m --dtype fp32 --cases full,lora,mc,gen-cache,gen-nocache,muscle-exact [--models bench/models.json]
 //   Muscle.Bench loss-check --dir <dir> [--models bench/models.json]
 // Prints one JSON line per case (the same fields bench/pytorch/reference.py prints).
 
@@ -34,8 +34,9 @@ switch (args.FirstOrDefault())
                 "mc" => Cases.MultipleChoice(bm, dtype),
                 "gen-cache" => Cases.Generate(bm, dtype, useCache: true),
                 "gen-nocache" => Cases.Generate(bm, dtype, useCache: false),
-                // Hooks for the MUSCLE rows: filled in once Muscle.Training.CompatibilityObjective is on main.
-                "muscle-exact" or "muscle-cache" => null,
+                "muscle-exact" => MuscleStep.Exact(bm, dtype),
+                // Hook: main has no teacher top-k cache (an ITeacherSource) yet; add the row when it lands.
+                "muscle-cache" => null,
                 _ => throw new ArgumentException($"unknown case '{c}'"),
             };
             var row = new Dictionary<string, object?>
@@ -45,7 +46,7 @@ switch (args.FirstOrDefault())
                 ["dtype"] = dtypeName,
                 ["case"] = c,
             };
-            if (m is null) row["skipped"] = "CompatibilityObjective not available yet";
+            if (m is null) row["skipped"] = "no teacher cache (ITeacherSource) in the library yet";
             else
             {
                 row["tokens_per_s"] = Math.Round(m.TokensPerSecond, 1);
