@@ -5,9 +5,10 @@ namespace Muscle.Models;
 
 /// <summary>
 /// Per-forward inputs every decoder layer shares. Cos/Sin [T, R] fp32 (null for learned positions),
-/// Blocked [B or 1, 1, T, S] (true = masked, null = nothing masked), Cache may be null.
+/// Blocked [B or 1, 1, T, S] (true = masked, null = nothing masked beyond <see cref="Causal"/>), Cache may be null.
+/// Causal = plain causal attention over the new positions (no past), which attention runs through fused SDPA.
 /// </summary>
-public sealed record DecoderContext(Tensor? Cos, Tensor? Sin, Tensor? Blocked, KvCache? Cache)
+public sealed record DecoderContext(Tensor? Cos, Tensor? Sin, Tensor? Blocked, KvCache? Cache, bool Causal = false)
 {
     /// <summary>
     /// The context for <paramref name="length"/> new positions after the cached ones. Pass a null
@@ -18,6 +19,8 @@ public sealed record DecoderContext(Tensor? Cos, Tensor? Sin, Tensor? Blocked, K
     {
         long past = cache?.Length ?? 0;
         var (cos, sin) = rope is null ? (null, null) : rope.CosSin(past, length, device);
+        if (CausalAttention.IsPlainCausal(past, length, attentionMask, slidingWindow))
+            return new DecoderContext(cos, sin, null, cache, Causal: true);
         return new DecoderContext(cos, sin, CausalAttention.BlockedMask(past, length, attentionMask, slidingWindow, device), cache);
     }
 }

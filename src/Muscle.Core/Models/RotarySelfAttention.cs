@@ -41,7 +41,7 @@ public abstract class RotarySelfAttention : nn.Module<Tensor, DecoderContext, Te
         q = RotaryEmbedding.Apply(q, ctx.Cos!, ctx.Sin!);
         k = RotaryEmbedding.Apply(k, ctx.Cos!, ctx.Sin!);
         if (ctx.Cache is { } cache) (k, v) = cache.Append(_layer, k, v);                // [B, Hkv, S, D]
-        var o = CausalAttention.Attend(q, k, v, ctx.Blocked, 1.0 / Math.Sqrt(_headDim), training ? _dropout : 0);
+        var o = CausalAttention.Attend(q, k, v, ctx.Blocked, 1.0 / Math.Sqrt(_headDim), training ? _dropout : 0, ctx.Causal);
         o = o.transpose(1, 2).reshape(b, t, _heads * _headDim);                          // [B, T, H*D]
         return OutputProjection.call(o).MoveToOuterDisposeScope();
     }

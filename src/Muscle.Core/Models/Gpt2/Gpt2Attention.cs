@@ -45,7 +45,7 @@ public sealed class Gpt2Attention : nn.Module<Tensor, DecoderContext, Tensor>
         var k = qkv[1].view(b, t, _heads, _headDim).transpose(1, 2);
         var v = qkv[2].view(b, t, _heads, _headDim).transpose(1, 2);
         if (ctx.Cache is { } cache) (k, v) = cache.Append(_layer, k, v);           // [B, H, S, D]
-        var o = CausalAttention.Attend(q, k, v, ctx.Blocked, _scale, training ? _dropout : 0);
+        var o = CausalAttention.Attend(q, k, v, ctx.Blocked, _scale, training ? _dropout : 0, ctx.Causal);
         o = o.transpose(1, 2).reshape(b, t, c);                                     // [B, T, C]
         return _residDropout.call(_cProj.call(o)).MoveToOuterDisposeScope();
     }

@@ -1,0 +1,80 @@
+using System.Text.Json;
+using Muscle.Bench;
+using TorchSharp;
+using static TorchSharp.torch;
+
+// Usage:
+//   Muscle.Bench run --model llama-3.4m --dtype fp32 --cases full,lora,mc,gen-cache,gen-nocache,muscle-exact [--models bench/models.json]
+//   Muscle.Bench loss-check --dir <dir> [--models bench/models.json]
+// Prints one JSON line per case (the same fields bench/pytorch/reference.py prints).
+
+var opts = ParseOptions(args.Skip(1).ToArray());
+var modelsJson = opts.GetValueOrDefault("models", Path.Combine("bench", "models.json"));
+torch.set_num_threads(2);
+
+switch (args.FirstOrDefault())
+{
+    case "run":
+    {
+        var bm = BenchModel.Load(modelsJson, opts.GetValueOrDefault("model", "llama-3.4m"));
+        var dtypeName = opts.GetValueOrDefault("dtype", "fp32");
+        var dtype = dtypeName switch
+        {
+            "fp32" => ScalarType.Float32,
+            "bf16" => ScalarType.BFloat16,
+            _ => throw new ArgumentException($"--dtype must be fp32 or bf16, got '{dtypeName}'"),
+        };
+        var cases = opts.GetValueOrDefault("cases", "full,lora,mc,gen-cache,gen-nocache").Split(',');
+        foreach (var c in cases)
+        {
+            Measurement? m = c switch
+            {
+                "full" => Cases.Train(bm, dtype, lora: false),
+                "lora" => Cases.Train(bm, dtype, lora: true),
+                "mc" => Cases.MultipleChoice(bm, dtype),
+                "gen-cache" => Cases.Generate(bm, dtype, useCache: true),
+                "gen-nocache" => Cases.Generate(bm, dtype, useCache: false),
+                "muscle-exact" => MuscleStep.Exact(bm, dtype),
+                // Hook: main has no teacher top-k cache (an ITeacherSource) yet; add the row when it lands.
+                "muscle-cache" => null,
+                _ => throw new ArgumentException($"unknown case '{c}'"),
+            };
+            var row = new Dictionary<string, object?>
+            {
+                ["impl"] = "muscle",
+                ["model"] = bm.Name,
+                ["dtype"] = dtypeName,
+                ["case"] = c,
+            };
+            if (m is null) row["skipped"] = "no teacher cache (ITeacherSource) in the library yet";
+            else
+            {
+                row["tokens_per_s"] = Math.Round(m.TokensPerSecond, 1);
+                row["step_ms"] = Math.Round(m.MedianSeconds * 1000 / (c.StartsWith("gen", StringComparison.Ordinal) ? m.TokensPerIter : 1), 3);
+                row["cpu_ms"] = Math.Round(m.CpuSeconds * 1000 / m.Seconds.Count / (c.StartsWith("gen", StringComparison.Ordinal) ? m.TokensPerIter : 1), 3);
+                row["peak_rss_mib"] = Math.Round(m.PeakMiB, 1);
+                row["iters"] = m.Seconds.Count;
+                row["check"] = m.Check;
+            }
+            Console.WriteLine(JsonSerializer.Serialize(row));
+        }
+        return 0;
+    }
+    case "loss-check":
+        LossCheck.Run(BenchModel.Load(modelsJson, "llama-3.4m"), opts["dir"]);
+        return 0;
+    default:
+        Console.Error.WriteLine("usage: Muscle.Bench run --model NAME --dtype fp32|bf16 --cases a,b | loss-check --dir DIR");
+        return 2;
+}
+
+static Dictionary<string, string> ParseOptions(string[] a)
+{
+    var d = new Dictionary<string, string>(StringComparer.Ordinal);
+    for (var i = 0; i + 1 < a.Length; i += 2)
+    {
+        if (!a[i].StartsWith("--", StringComparison.Ordinal)) throw new ArgumentException($"expected --option, got '{a[i]}'");
+        d[a[i][2..]] = a[i + 1];
+    }
+    return d;
+}
