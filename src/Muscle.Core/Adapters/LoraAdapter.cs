@@ -33,6 +33,12 @@ public sealed class LoraAdapter : IDisposable
 
     public LoraConfig Config { get; }
 
+    /// <summary>
+    /// LoRA weights stay fp32 even over a bf16 base (PEFT's <c>autocast_adapter_dtype</c> default): bf16 parameters would
+    /// round away small AdamW updates. <see cref="LoraLayer"/> casts its input up and its output back.
+    /// </summary>
+    public const ScalarType AdapterDType = ScalarType.Float32;
+
     /// <summary>Module path (e.g. <c>model.layers.0.self_attn.q_proj</c>) → its LoRA layer.</summary>
     public IReadOnlyDictionary<string, LoraLayer> Layers => _layers;
 
@@ -51,7 +57,7 @@ public sealed class LoraAdapter : IDisposable
         {
             var layer = new LoraLayer(linear.InFeatures, linear.OutFeatures, config.RankFor(path), config.ScalingFor(path),
                                       config.LoraDropout, generator);
-            layer.to(linear.Weight.dtype).to(linear.Weight.device);
+            layer.to(AdapterDType).to(linear.Weight.device);
             layers[path] = layer;
         }
         // PEFT saves "all-linear" expanded to the leaf names it matched; do the same so PEFT reads back the same targets.
@@ -94,7 +100,7 @@ public sealed class LoraAdapter : IDisposable
                 layer.A.copy_(a);
                 layer.B.copy_(b);
             }
-            layer.to(linear.Weight.dtype).to(linear.Weight.device);
+            layer.to(AdapterDType).to(linear.Weight.device);
             layers[path] = layer;
         }
         if (layers.Count == 0) throw new MuscleInputException("adapter holds no LoRA weights", weightsPath);

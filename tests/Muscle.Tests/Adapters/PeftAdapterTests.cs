@@ -154,3 +154,25 @@ public class PeftAdapterTests
         Assert.Equal(8, pattern.RankFor("model.layers.3.self_attn.q_proj"));
     }
 }
+
+public class AdapterDTypeTests
+{
+    [Fact]
+    public void LoraWeightsStayFp32OverABf16BaseAndTheOutputKeepsTheBaseDtype()
+    {
+        using var scope = NewDisposeScope();
+        using var model = CausalLMFactory.Create(TinyConfigs.Llama(), dtype: ScalarType.BFloat16);
+        model.Freeze();
+        using var adapter = LoraAdapter.Create(model, new LoraConfig { R = 2, LoraAlpha = 4 }, seed: 1);
+        Assert.All(adapter.Parameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
+        using (no_grad())
+            foreach (var layer in adapter.Layers.Values) layer.B.fill_(0.01);
+        adapter.AttachTo(model);
+        using var ng = no_grad();
+        var logits = model.Forward(tensor(new long[] { 1, 2, 3 }, [1, 3]));
+        Assert.Equal(ScalarType.BFloat16, logits.dtype);
+        Assert.True(logits.to_type(ScalarType.Float32).isfinite().all().item<bool>());
+        using var clone = adapter.Clone();
+        Assert.All(clone.Parameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
+    }
+}
