@@ -84,10 +84,10 @@ public static class Cases
     }
 
     /// <summary>One optimizer step: forward, fp32 summed CE / counted tokens, backward, AdamW, zero grads.</summary>
-    public static Tensor TrainStep(ICausalLM model, AdamW opt, TrainBatch batch)
+    public static Tensor TrainStep(ICausalLM model, AdamW opt, CausalBatch batch)
     {
         var logits = model.Forward(batch.InputIds, null, batch.AttentionMask);                  // [B, T, V]
-        var loss = LanguageModelLoss.SumCrossEntropy(logits, batch.Labels) / batch.Counted;
+        var loss = LanguageModelLoss.SumCrossEntropy(logits, batch.Labels) / batch.CountedTokens;
         loss.backward();
         opt.StepOnce();
         opt.ZeroGrad();
@@ -156,41 +156,12 @@ public static class Cases
     }
 }
 
-/// <summary>A fixed full-length batch: ids [B, T], next-token labels [B, T] (last position −100), mask of ones.</summary>
-public sealed class TrainBatch : IDisposable
+/// <summary>A fixed full-length batch built by the library's own <see cref="CausalBatch"/>: every next-token target counts.</summary>
+public static class TrainBatch
 {
-    private TrainBatch(Tensor inputIds, Tensor labels, Tensor mask, long counted)
-    {
-        InputIds = inputIds;
-        Labels = labels;
-        AttentionMask = mask;
-        Counted = counted;
-    }
+    public static CausalBatch Create(BenchModel bm) => FromIds(BenchData.TrainIds(bm.Batch, bm.Seq, bm.Config.VocabSize), bm.Batch, bm.Seq);
 
-    public Tensor InputIds { get; }
-    public Tensor Labels { get; }
-    public Tensor AttentionMask { get; }
-    public long Counted { get; }
-
-    public static TrainBatch Create(BenchModel bm) => FromIds(BenchData.TrainIds(bm.Batch, bm.Seq, bm.Config.VocabSize), bm.Batch, bm.Seq);
-
-    public static TrainBatch FromIds(long[] ids, int batch, int seq)
-    {
-        var labels = new long[ids.Length];
-        for (var b = 0; b < batch; b++)
-            for (var t = 0; t < seq; t++)
-                labels[b * seq + t] = t + 1 < seq ? ids[b * seq + t + 1] : CausalBatch.IgnoreIndex;
-        return new TrainBatch(
-            tensor(ids, [batch, seq]).DetachFromDisposeScope(),
-            tensor(labels, [batch, seq]).DetachFromDisposeScope(),
-            ones([batch, seq], ScalarType.Int64).DetachFromDisposeScope(),
-            (long)batch * (seq - 1));
-    }
-
-    public void Dispose()
-    {
-        InputIds.Dispose();
-        Labels.Dispose();
-        AttentionMask.Dispose();
-    }
+    public static CausalBatch FromIds(long[] ids, int batch, int seq) => CausalBatch.Build(
+        Enumerable.Range(0, batch).Select(b => new EncodedPair(ids.Skip(b * seq).Take(seq).Select(x => (int)x).ToArray(), 0)).ToList(),
+        LossOn.All, padId: 0, CPU);
 }
