@@ -175,7 +175,7 @@ public static class Pretrainer
         var orderEpoch = -1L;
         var clock = Stopwatch.StartNew();
         var logClock = Stopwatch.StartNew();
-        Tensor? runningLoss = null; // summed step losses since the last log, kept on device: no sync per step
+        using var runningLoss = new DeviceSum(); // summed step losses since the last log: no sync per step
         var stepsSinceLog = 0;
         long tokensSinceLog = 0;
         var lastSaved = step;
@@ -204,9 +204,7 @@ public static class Pretrainer
                     opt.StepOnce();
                     opt.ZeroGrad();
                 }
-                var accumulated = runningLoss is null ? loss.detach() : runningLoss + loss.detach();
-                runningLoss?.Dispose();
-                runningLoss = accumulated.DetachFromDisposeScope();
+                runningLoss.Add(loss);
             }
             step++;
             stepsSinceLog++;
@@ -216,7 +214,7 @@ public static class Pretrainer
             var atSave = step % options.SaveSteps == 0 || step == totalSteps;
             if (!atLog && !atSave) continue;
             // Host sync point: once per log interval, and before any checkpoint is written.
-            var mean = runningLoss!.item<float>() / stepsSinceLog;
+            var mean = runningLoss.Take() / stepsSinceLog;
             if (!double.IsFinite(mean))
                 throw new MuscleInputException(
                     $"non-finite training loss at step {step} (mean of steps {step - stepsSinceLog + 1}–{step}); stopped. The last good " +
@@ -225,8 +223,6 @@ public static class Pretrainer
             var elapsed = elapsedBefore + clock.Elapsed;
             progress?.Report(new TrainingProgress((int)Math.Min(totalEpochs, (first / windows) + 1), totalEpochs, step, totalSteps, mean,
                 tokensSinceLog / Math.Max(1e-9, logClock.Elapsed.TotalSeconds), elapsed));
-            runningLoss.Dispose();
-            runningLoss = null;
             stepsSinceLog = 0;
             tokensSinceLog = 0;
             logClock.Restart();
@@ -237,7 +233,6 @@ public static class Pretrainer
                 lastSaved = step;
             }
         }
-        runningLoss?.Dispose();
         return (step, elapsedBefore + clock.Elapsed);
     }
 

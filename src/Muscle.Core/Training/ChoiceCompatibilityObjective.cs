@@ -46,7 +46,7 @@ public sealed class ChoiceCompatibilityObjective : ITrainingObjective
     private readonly TeacherChoiceScores _teachers;
     private readonly ITeacherSource? _tokenTeachers;
     private readonly CompatibilityLossOptions _options;
-    private Tensor? _compSum, _ceSum, _aligned, _correct;
+    private readonly DeviceSum _compSum = new(), _ceSum = new(), _aligned = new(), _correct = new();
     private long _items, _tokens;
     private double _validComp = double.NaN, _validChoiceAcc = double.NaN;
 
@@ -97,21 +97,15 @@ public sealed class ChoiceCompatibilityObjective : ITrainingObjective
                 oldT!, newT!, _options with { Strategy = CompatibilityStrategy.Muscle, CeWeight = null });
             loss = loss + tokenTerms.Total / nTokens;
         }
-        Add(ref _compSum, terms.CompSum);
-        Add(ref _ceSum, ceSum);
-        Add(ref _aligned, terms.AlignedOld);
-        Add(ref _correct, terms.StudentCorrect);
+        _compSum.Add(terms.CompSum);
+        _ceSum.Add(ceSum);
+        _aligned.Add(terms.AlignedOld);
+        _correct.Add(terms.StudentCorrect);
         _items += microItems.Count;
         _tokens += batch.GoldCounted;
         return loss.MoveToOuterDisposeScope();
     }
 
-    private static void Add(ref Tensor? sum, Tensor value)
-    {
-        var next = sum is null ? value.detach().clone() : sum + value.detach();
-        sum?.Dispose();
-        sum = next.DetachFromDisposeScope();
-    }
 
     public double ValidationLoss(int batchSize)
     {
@@ -140,15 +134,14 @@ public sealed class ChoiceCompatibilityObjective : ITrainingObjective
         var stats = new Dictionary<string, double>();
         if (_items > 0)
         {
-            stats["train_l_comp"] = _compSum!.item<float>() / _items;
-            stats["train_ce"] = _ceSum!.item<float>() / Math.Max(1, _tokens);
-            stats["aligned_to_old"] = _aligned!.item<float>() / _items;
-            stats["train_choice_acc"] = _correct!.item<float>() / _items;
+            stats["train_l_comp"] = _compSum.Take() / _items;
+            stats["train_ce"] = _ceSum.Take() / Math.Max(1, _tokens);
+            stats["aligned_to_old"] = _aligned.Take() / _items;
+            stats["train_choice_acc"] = _correct.Take() / _items;
         }
         if (!double.IsNaN(_validComp)) stats["valid_l_comp"] = _validComp;
         if (!double.IsNaN(_validChoiceAcc)) stats["valid_choice_acc"] = _validChoiceAcc;
-        foreach (var t in new[] { _compSum, _ceSum, _aligned, _correct }) t?.Dispose();
-        (_compSum, _ceSum, _aligned, _correct, _items, _tokens) = (null, null, null, null, 0, 0);
+        (_items, _tokens) = (0, 0);
         (_validComp, _validChoiceAcc) = (double.NaN, double.NaN);
         return stats;
     }

@@ -59,7 +59,7 @@ public sealed class CompatibilityObjective : ITrainingObjective
     private readonly TokenizedSplit _data;
     private readonly ITeacherSource _teachers;
     private readonly CompatibilityLossOptions _options;
-    private Tensor? _compSum, _ceSum, _aligned;
+    private readonly DeviceSum _compSum = new(), _ceSum = new(), _aligned = new();
     private long _counted;
 
     public CompatibilityObjective(ICausalLM newModel, LoraAdapter student, TokenizedSplit data, ITeacherSource teachers,
@@ -107,18 +107,12 @@ public sealed class CompatibilityObjective : ITrainingObjective
     private void Accumulate(LossTerms terms, long counted)
     {
         // Kept on the device; read back once per epoch in TakeEpochStats.
-        Add(ref _compSum, terms.CompSum);
-        Add(ref _ceSum, terms.CeSum);
-        Add(ref _aligned, terms.AlignedOld);
+        _compSum.Add(terms.CompSum);
+        _ceSum.Add(terms.CeSum);
+        _aligned.Add(terms.AlignedOld);
         _counted += counted;
     }
 
-    private static void Add(ref Tensor? sum, Tensor value)
-    {
-        var next = sum is null ? value.detach().clone() : sum + value.detach();
-        sum?.Dispose();
-        sum = next.DetachFromDisposeScope();
-    }
 
     public double ValidationLoss(int batchSize)
     {
@@ -149,13 +143,12 @@ public sealed class CompatibilityObjective : ITrainingObjective
         var stats = new Dictionary<string, double>();
         if (_counted > 0)
         {
-            stats["train_l_comp"] = _compSum!.item<float>() / _counted;
-            stats["train_ce"] = _ceSum!.item<float>() / _counted;
-            stats["aligned_to_old"] = _aligned!.item<float>() / _counted;
+            stats["train_l_comp"] = _compSum.Take() / _counted;
+            stats["train_ce"] = _ceSum.Take() / _counted;
+            stats["aligned_to_old"] = _aligned.Take() / _counted;
         }
         if (!double.IsNaN(_validComp)) stats["valid_l_comp"] = _validComp;
-        foreach (var t in new[] { _compSum, _ceSum, _aligned }) t?.Dispose();
-        (_compSum, _ceSum, _aligned, _counted, _validComp) = (null, null, null, 0, double.NaN);
+        (_counted, _validComp) = (0, double.NaN);
         return stats;
     }
 }

@@ -82,7 +82,7 @@ public sealed class TrainingLoop(
         var clock = Stopwatch.StartNew();
         long tokensSinceLog = 0;
         var logClock = Stopwatch.StartNew();
-        Tensor? runningLoss = null; // summed step losses since the last log, kept on device: no sync per step
+        using var runningLoss = new DeviceSum(); // summed step losses since the last log: no sync per step
         var stepsSinceLog = 0;
 
         for (var epoch = state.Epoch; epoch < options.Epochs; epoch++)
@@ -109,9 +109,7 @@ public sealed class TrainingLoop(
                     optimizer.LearningRate = schedule.At(state.GlobalStep);
                     optimizer.StepOnce();
                     optimizer.ZeroGrad();
-                    var accumulated = runningLoss is null ? stepLoss : runningLoss + stepLoss;
-                    runningLoss?.Dispose();
-                    runningLoss = accumulated.detach().DetachFromDisposeScope();
+                    runningLoss.Add(stepLoss);
                 }
                 tokensSinceLog += objective.Tokens(stepItems);
                 state.GlobalStep++;
@@ -123,14 +121,12 @@ public sealed class TrainingLoop(
                 if (atLog || atSave)
                 {
                     // Host sync point: once per log interval, and before any checkpoint is written.
-                    var mean = runningLoss!.item<float>() / stepsSinceLog;
+                    var mean = runningLoss.Take() / stepsSinceLog;
                     if (!double.IsFinite(mean))
                         throw new MuscleInputException(
                             $"non-finite training loss at or before step {state.GlobalStep}; stopped. {LastGood(state, layout)}: lower --lr or check the data");
                     progress?.Report(new TrainingProgress(epoch + 1, options.Epochs, state.GlobalStep, totalSteps, mean,
                         tokensSinceLog / Math.Max(1e-9, logClock.Elapsed.TotalSeconds), clock.Elapsed));
-                    runningLoss.Dispose();
-                    runningLoss = null;
                     stepsSinceLog = 0;
                     tokensSinceLog = 0;
                     logClock.Restart();
@@ -168,7 +164,6 @@ public sealed class TrainingLoop(
             state.Epoch = epoch + 1;
             Save(layout, optimizer, state, baseModelName);
         }
-        runningLoss?.Dispose();
 
         PublishBest(layout);
         AtomicFile.WriteAllText(layout.HistoryFile, new JsonObject
