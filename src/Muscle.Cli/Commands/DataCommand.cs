@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Muscle.Cli.Infrastructure;
 using Muscle.Tasks;
+using Muscle.World;
 
 namespace Muscle.Cli.Commands;
 
@@ -30,8 +31,25 @@ public static class DataCommand
             return MuscleApp.ExitOk;
         });
 
-        var data = new Command("data", "Look at task data files.");
+        var worldOut = new Option<DirectoryInfo>("--out") { Description = "Directory to write the world into (replaced as a whole).", Required = true };
+        var worldSeed = new Option<long>("--seed") { Description = "World seed (words, tokenizer, data).", DefaultValueFactory = _ => 1 };
+        var worldQuick = new Option<bool>("--quick") { Description = "The 4× smaller world of muscle demo --quick." };
+        var world = new Command("world", "Write the demo's synthetic world: tokenizer, pretraining corpus (v1 share and all), three tasks' train/test files.")
+        {
+            worldOut, worldSeed, worldQuick,
+        };
+        world.SetAction(parse =>
+        {
+            var options = (parse.GetValue(worldQuick) ? WorldOptions.Quick : WorldOptions.Default) with { Seed = parse.GetValue(worldSeed) };
+            var files = SyntheticWorld.Generate(options, parse.GetValue(worldOut)!.FullName);
+            ctx.Out.WriteLine($"world (seed {options.Seed}) in {files.Directory}: vocabulary {files.VocabSize} tokens, corpus {files.CorpusSplit.TotalTokens} tokens " +
+                              $"(v1 share {files.CorpusSplit.V1Tokens}); see its README.md");
+            return MuscleApp.ExitOk;
+        });
+
+        var data = new Command("data", "Look at task data files, or write the demo's synthetic world.");
         data.Subcommands.Add(inspect);
+        data.Subcommands.Add(world);
         return data;
     }
 

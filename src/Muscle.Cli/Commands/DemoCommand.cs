@@ -16,11 +16,16 @@ public static class DemoCommand
         var quick = new Option<bool>("--quick") { Description = "A 4× smaller world and shorter training (≈ 2 minutes; the CI smoke test)." };
         var output = new Option<DirectoryInfo>("--out") { Description = "Run directory; stages are cached, so a rerun continues.", DefaultValueFactory = _ => new DirectoryInfo("muscle-demo") };
         var seed = new Option<long>("--seed") { Description = "World seed (words, tokenizer, data).", DefaultValueFactory = _ => 1 };
-        var adapterSeed = new Option<long>("--adapter-seed") { Description = "Seed of the task and compatibility adapters.", DefaultValueFactory = _ => 42 };
+        var adapterSeeds = new Option<string>("--adapter-seeds", "--adapter-seed")
+        {
+            Description = "Seeds of the task and compatibility adapters, comma-separated: every task runs once per seed on the same bases, and the table shows mean ± std.",
+            DefaultValueFactory = _ => DemoPipeline.DefaultAdapterSeed.ToString(CultureInfo.InvariantCulture),
+        };
+        var tasks = new Option<string?>("--tasks") { Description = "Only these tasks (comma-separated: sentiment, arithmetic, dialogue)." };
         var strategies = new Option<string?>("--strategies") { Description = "Strategies side by side on the multiple-choice task (comma-separated; empty to skip)." };
         var command = new Command("demo", "Run muscle update end to end on an embedded synthetic world: pretrain v1 and v2, train adapters, MUSCLE, compare — on three tasks.")
         {
-            quick, output, seed, adapterSeed, strategies,
+            quick, output, seed, adapterSeeds, strategies, tasks,
         };
         command.SetAction(parse =>
         {
@@ -29,23 +34,86 @@ public static class DemoCommand
                 Quick = parse.GetValue(quick),
                 OutDir = parse.GetValue(output)!.FullName,
                 WorldSeed = parse.GetValue(seed),
-                AdapterSeed = parse.GetValue(adapterSeed),
-                Strategies = parse.GetValue(strategies)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                AdapterSeeds = Seeds(parse.GetValue(adapterSeeds)!),
+                Strategies = List(parse.GetValue(strategies)),
+                Tasks = List(parse.GetValue(tasks)),
             };
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var result = ctx.Progress.Run(options.Quick ? "demo --quick" : "demo", p => DemoPipeline.Run(options,
                 new Muscle.Infrastructure.SyncProgress<StageProgress>(s => p.Report(new ProgressUpdate(s.Done, s.Total, $"{s.Stage} {s.Status}")))));
-            WriteTable(ctx.Out, result.Tasks);
-            if (result.Strategies.Count > 0)
+            if (result.Seeds.Count == 1)
             {
-                ctx.Out.WriteLine();
-                ctx.Out.WriteLine("Strategies side by side on the multiple-choice task (sentiment):");
-                AblateCommand.WriteTable(ctx.Out, result.Strategies);
+                WriteTable(ctx.Out, result.Tasks);
+                if (result.Strategies.Count > 0)
+                {
+                    ctx.Out.WriteLine();
+                    ctx.Out.WriteLine("Strategies side by side on the multiple-choice task (sentiment):");
+                    AblateCommand.WriteTable(ctx.Out, result.Strategies);
+                }
             }
-            ctx.Out.WriteLine($"run directory: {result.OutDir} ({clock.Elapsed.TotalSeconds:F0} s; reports in tasks/*/update/report)");
+            else WriteSeedSummary(ctx.Out, result);
+            ctx.Out.WriteLine($"run directory: {result.OutDir} ({clock.Elapsed.TotalSeconds:F0} s; reports in seed-*/*/update/report)");
             return 0;
         });
         return command;
+    }
+
+    private static IReadOnlyList<string>? List(string? value) =>
+        value?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static IReadOnlyList<long> Seeds(string value)
+    {
+        var seeds = new List<long>();
+        foreach (var part in List(value)!)
+            seeds.Add(long.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seed)
+                ? seed : throw new Muscle.Infrastructure.MuscleInputException($"--adapter-seeds: '{part}' is not an integer seed"));
+        if (seeds.Count == 0 || seeds.Distinct().Count() != seeds.Count)
+            throw new Muscle.Infrastructure.MuscleInputException($"--adapter-seeds needs one or more distinct integer seeds, got '{value}'");
+        return seeds;
+    }
+
+    /// <summary>Several seeds: every column as mean ± sample standard deviation over the seeds (the outcome of issue 6 is a mean).</summary>
+    private static void WriteSeedSummary(TextWriter output, DemoResult result)
+    {
+        var console = PlainConsole.For(output);
+        output.WriteLine($"mean ± std over {result.Seeds.Count} adapter seeds ({string.Join(", ", result.Seeds.Select(s => s.Seed))}); per-seed tables in seed-*/");
+        var table = new Table().AddColumns("task", "metric", "v1", "v2", "compat", "Δ(c−v2)", "NFR", "ΔNFR_c", "Δ%NFR_c");
+        foreach (var c in table.Columns.Skip(2)) c.RightAligned();
+        foreach (var task in result.Tasks.Select(t => t.Task))
+        {
+            var rows = result.Seeds.Select(s => JsonNode.Parse(s.Tasks.Single(t => t.Task == task).ComparisonJson)!.AsObject()).ToList();
+            var discrete = rows[0].ContainsKey("acc_old");
+            string Col(Func<JsonObject, double?> f, double scale = 100) => MeanStd(rows.Select(f), scale);
+            double? D(JsonObject j, string key) => j[key] is JsonValue v ? v.GetValue<double>() : null;
+            var (k1, k2, kc) = discrete ? ("acc_old", "acc_new", "acc_compat") : ("score_old", "score_new", "score_compat");
+            table.AddRow(task, rows[0]["metric"]!.GetValue<string>(), Col(j => D(j, k1)), Col(j => D(j, k2)), Col(j => D(j, kc)),
+                Col(j => D(j, kc) - D(j, k2)), Col(j => D(j, discrete ? "nfr" : "d_nfr")), Col(j => D(j, "delta_nfr_c")),
+                Col(j => D(j, "delta_pct_nfr_c"), 1));
+        }
+        console.Write(table);
+        if (result.Strategies.Count == 0) return;
+        output.WriteLine();
+        output.WriteLine("Strategies side by side on the multiple-choice task (sentiment), mean ± std over seeds:");
+        var strategies = new Table().AddColumns("strategy", "ΔNFR_c", "Δ%NFR_c", "ΔPFR_c", "Δacc_c", "NFR_c", "acc_c");
+        foreach (var c in strategies.Columns.Skip(1)) c.RightAligned();
+        foreach (var arm in result.Strategies.Select(r => r.Arm))
+        {
+            var rows = result.Seeds.Select(s => s.Strategies.Single(r => r.Arm == arm)).ToList();
+            string Col(Func<Muscle.Update.AblationRow, double?> f, double scale = 100) => MeanStd(rows.Select(f), scale);
+            strategies.AddRow(arm, Col(r => r.DeltaNfrC), Col(r => r.DeltaPctNfrC, 1), Col(r => r.DeltaPfrC), Col(r => r.DeltaAccC),
+                Col(r => r.NfrC), Col(r => r.AccC));
+        }
+        console.Write(strategies);
+        output.WriteLine("points (Δ% in %), against each seed's own v2 task adapter; Table 7 layout");
+    }
+
+    private static string MeanStd(IEnumerable<double?> values, double scale)
+    {
+        var xs = values.Where(v => v is double d && double.IsFinite(d)).Select(v => v!.Value * scale).ToList();
+        if (xs.Count == 0) return "n/a";
+        var mean = xs.Average();
+        var std = xs.Count > 1 ? Math.Sqrt(xs.Sum(x => (x - mean) * (x - mean)) / (xs.Count - 1)) : 0;
+        return string.Create(CultureInfo.InvariantCulture, $"{mean:F2} ± {std:F2}");
     }
 
     /// <summary>Tables 4–6 of the paper in one: per task the v1/v2/compat score, its change, NFR and the compatibility deltas.</summary>

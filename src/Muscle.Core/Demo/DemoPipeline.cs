@@ -17,17 +17,29 @@ public sealed record DemoOptions
     public required string OutDir { get; init; }
     /// <summary>The world's seed (words, tokenizer, data). Bases and adapters use fixed seeds of their own.</summary>
     public long WorldSeed { get; init; } = 1;
-    /// <summary>Seed of the task and compatibility adapters (vary it to measure spread).</summary>
-    public long AdapterSeed { get; init; } = 42;
+    /// <summary>Seeds of the task and compatibility adapters: one run of every task per seed, on the same bases.</summary>
+    public IReadOnlyList<long> AdapterSeeds { get; init; } = [DemoPipeline.DefaultAdapterSeed];
     /// <summary>Strategies shown side by side on the multiple-choice task.</summary>
     public IReadOnlyList<string>? Strategies { get; init; }
+    /// <summary>Only these tasks (by world task name); null: all three.</summary>
+    public IReadOnlyList<string>? Tasks { get; init; }
+    /// <summary>Overrides of the built-in world, pretraining and adapter recipes (tests use smaller ones); null: the recipe of the mode.</summary>
+    public WorldOptions? World { get; init; }
+    public PretrainOptions? Pretrain { get; init; }
+    public AdapterTrainingOptions? Adapter { get; init; }
 }
 
 /// <summary>One row of the paper-layout table: a task's v1/v2/compat scores and flips (compare-library JSON).</summary>
 public sealed record DemoTaskRow(string Task, string Format, string ComparisonJson);
 
-public sealed record DemoResult(IReadOnlyList<DemoTaskRow> Tasks, IReadOnlyList<AblationRow> Strategies, string OutDir,
-                                IReadOnlyList<string> SkippedStages);
+/// <summary>What one adapter seed produced: the task rows and the strategies on the multiple-choice task.</summary>
+public sealed record DemoSeedResult(long Seed, IReadOnlyList<DemoTaskRow> Tasks, IReadOnlyList<AblationRow> Strategies);
+
+public sealed record DemoResult(IReadOnlyList<DemoSeedResult> Seeds, string OutDir, IReadOnlyList<string> SkippedStages)
+{
+    public IReadOnlyList<DemoTaskRow> Tasks => Seeds[0].Tasks;
+    public IReadOnlyList<AblationRow> Strategies => Seeds[0].Strategies;
+}
 
 /// <summary>
 /// <c>muscle demo</c>: the whole product on an embedded default that needs no download. A synthetic world (corpus +
@@ -41,6 +53,7 @@ public static class DemoPipeline
 {
     public static readonly IReadOnlyList<string> DefaultStrategies = ["vanilla", "muscle", "focal-kl", "muscle-choice", "focal-choice"];
     public static readonly IReadOnlyList<string> QuickStrategies = ["muscle", "focal-choice"];
+    public const long DefaultAdapterSeed = 42;
 
     /// <summary>The bases: Llama, hidden 128, 2 layers, 4 heads, SwiGLU 344, untied (~0.67M parameters with the world's vocabulary).</summary>
     public static JsonObject BaseConfig(int vocabSize) => new()
@@ -60,71 +73,89 @@ public static class DemoPipeline
         ["hidden_act"] = "silu",
     };
 
-    /// <summary>Pretraining recipe (measured on the 2-core machine: ~75 CPU-s per base in full, ~12 in quick).</summary>
-    public static PretrainOptions PretrainRecipe(bool quick) => quick
-        ? new PretrainOptions { Steps = 100, BatchSize = 16, SeqLen = 64, LearningRate = 1e-2, WarmupSteps = 10, WeightDecay = 0.1, Seed = 1, SaveSteps = 50 }
-        : new PretrainOptions { Steps = 300, BatchSize = 16, SeqLen = 128, LearningRate = 3e-3, WarmupSteps = 30, WeightDecay = 0.1, Seed = 1, SaveSteps = 100 };
+    /// <summary>
+    /// Pretraining recipes of v1 (from scratch on the v1 share of the corpus) and v2 (v1 continued on all of it). The sentiment
+    /// adapters stay at chance until the bases have seen the labelled reviews several times (PROTOTYPE-FINDINGS §2b):
+    /// 1,500 steps are ~6.8 passes over the v1 share and ~2 over the whole corpus (~90 s per base on the 2-core machine).
+    /// </summary>
+    public static (PretrainOptions V1, PretrainOptions V2) PretrainRecipes(bool quick)
+    {
+        var recipe = quick
+            ? new PretrainOptions { Steps = 400, BatchSize = 16, SeqLen = 64, LearningRate = 5e-3, WarmupSteps = 20, WeightDecay = 0.1, Seed = 1, SaveSteps = 100 }
+            : new PretrainOptions { Steps = 1500, BatchSize = 16, SeqLen = 128, LearningRate = 3e-3, WarmupSteps = 30, WeightDecay = 0.1, Seed = 1, SaveSteps = 250 };
+        return (recipe, recipe);
+    }
 
     /// <summary>The task-adapter recipe shared by v1, v2 and the compatibility adapter (tiny bases: answer-only CE, see PROTOTYPE-FINDINGS §3).</summary>
-    public static AdapterTrainingOptions AdapterRecipe(bool quick, long seed) => new()
+    public static AdapterTrainingOptions AdapterRecipe(long seed) => new()
     {
-        Rank = 8, Alpha = 16, Dropout = 0, LearningRate = 2e-3, Epochs = quick ? 1 : 3, BatchSize = 16, GradAccum = 1,
+        Rank = 8, Alpha = 16, Dropout = 0, LearningRate = 2e-3, Epochs = 3, BatchSize = 16, GradAccum = 1,
         MaxSeqLen = 128, WarmupSteps = 10, WeightDecay = 0, Seed = seed, LossOn = LossOn.Answer, SaveSteps = 100, LogSteps = 10,
     };
 
     public static DemoResult Run(DemoOptions o, IProgress<StageProgress>? progress = null)
     {
+        if (o.AdapterSeeds.Count == 0) throw new MuscleInputException("no adapter seed given");
         var skipped = new List<string>();
         var root = Path.GetFullPath(o.OutDir);
         AtomicFile.EnsureDirectory(root);
-        var worldOptions = (o.Quick ? WorldOptions.Quick : WorldOptions.Default) with { Seed = o.WorldSeed };
+        var worldOptions = (o.World ?? (o.Quick ? WorldOptions.Quick : WorldOptions.Default)) with { Seed = o.WorldSeed };
         var worldDir = Path.Combine(root, "world");
         // Regenerated every run (under a second, byte-identical): later stages fingerprint its files' contents.
         progress?.Report(new StageProgress("generate world", 0, 1, null));
         var world = SyntheticWorld.Generate(worldOptions, worldDir);
+        var tasks = world.Tasks.Where(t => o.Tasks is null || o.Tasks.Contains(t.Name)).ToList();
+        if (tasks.Count == 0) throw new MuscleInputException($"no such task in the world: {string.Join(", ", o.Tasks!)} (it has {string.Join(", ", world.Tasks.Select(t => t.Name))})");
 
         var configPath = Path.Combine(root, "bases", "config.json");
         AtomicFile.WriteAllText(configPath, BaseConfig(world.VocabSize).ToJsonString(new() { WriteIndented = true }));
-        var recipe = PretrainRecipe(o.Quick);
+        var (v1Recipe, v2Recipe) = o.Pretrain is { } p ? (p, p) : PretrainRecipes(o.Quick);
         var v1 = Path.Combine(root, "bases", "v1");
         var v2 = Path.Combine(root, "bases", "v2");
-        Stages.Run(root, "base-v1", new { recipe, world = Stages.Fingerprint(world.CorpusV1, configPath) }, skipped, resume =>
+        Stages.Run(root, "base-v1", new { recipe = v1Recipe, world = Stages.Fingerprint(world.CorpusV1, configPath) }, skipped, resume =>
             Pretrainer.Run(new PretrainSource { CorpusPath = world.CorpusV1, TokenizerDir = world.TokenizerDirectory, ConfigPath = configPath },
-                recipe, v1, resume, ScalarType.Float32, Forward(progress, "pretrain base v1")));
-        Stages.Run(root, "base-v2", new { recipe, world = Stages.Fingerprint(world.Corpus), v1 = Stages.Fingerprint(Path.Combine(v1, "model.safetensors")) },
+                v1Recipe, v1, resume, ScalarType.Float32, Forward(progress, "pretrain base v1")));
+        Stages.Run(root, "base-v2", new { recipe = v2Recipe, world = Stages.Fingerprint(world.Corpus), v1 = Stages.Fingerprint(Path.Combine(v1, "model.safetensors")) },
             skipped, resume => Pretrainer.Run(new PretrainSource { CorpusPath = world.Corpus, TokenizerDir = world.TokenizerDirectory, InitFrom = v1 },
-                recipe, v2, resume, ScalarType.Float32, Forward(progress, "pretrain base v2 (v1 continued)")));
-
-        var adapterRecipe = AdapterRecipe(o.Quick, o.AdapterSeed);
-        var evaluation = new EvaluationOptions { BatchSize = 16, MaxNewTokens = o.Quick ? 24 : 40 };
-        var rows = new List<DemoTaskRow>();
-        UpdateRequest? mcRequest = null;
-        foreach (var task in world.Tasks)
-        {
-            var taskDir = Path.Combine(root, "tasks", task.Name);
-            var train = Path.Combine(world.Directory, task.TrainFile);
-            var test = Path.Combine(world.Directory, task.TestFile);
-            var v1Adapter = Path.Combine(taskDir, "v1-adapter");
-            var data = TaskData.Load(task.TaskFormat, train, null, null, null, adapterRecipe);
-            Stages.Run(root, $"adapter-v1-{task.Name}", new { adapterRecipe, v1 = Stages.Fingerprint(Path.Combine(v1, "model.safetensors")), data = Stages.Fingerprint(train) },
-                skipped, resume => AdapterTrainer.Train(v1, data, adapterRecipe, v1Adapter, resume, ScalarType.Float32, Forward(progress, $"{task.Name}: train v1 adapter")));
-            var request = new UpdateRequest
-            {
-                OldModelDir = v1, OldAdapterDir = v1Adapter, NewModelDir = v2, Task = task.TaskFormat, TrainFile = train, TestFile = test,
-                OutDir = Path.Combine(taskDir, "update"), Training = adapterRecipe,
-                Compatibility = new CompatibilityLossOptions { Strategy = CompatibilityStrategy.Muscle, Temperature = 2 },
-                Evaluation = evaluation,
-            };
-            var result = UpdatePipeline.Run(request, Prefix(progress, task.Name));
-            skipped.AddRange(result.SkippedStages.Select(s => $"{task.Name}/{s}"));
-            rows.Add(new DemoTaskRow(task.Name, task.TaskFormat, result.ComparisonJson));
-            if (task.TaskFormat == "jsonl-mc") mcRequest = request with { NewAdapterDir = result.NewAdapterDir };
-        }
+                v2Recipe, v2, resume, ScalarType.Float32, Forward(progress, "pretrain base v2 (v1 continued)")));
 
         var strategies = o.Strategies ?? (o.Quick ? QuickStrategies : DefaultStrategies);
-        var ablation = mcRequest is null || strategies.Count == 0 ? [] : AblationPipeline.Run(
-            mcRequest with { OutDir = Path.Combine(root, "tasks", "sentiment", "strategies") }, strategies, Prefix(progress, "strategies"));
-        return new DemoResult(rows, ablation, root, skipped);
+        var seeds = new List<DemoSeedResult>();
+        foreach (var seed in o.AdapterSeeds)
+        {
+            var seedRoot = Path.Combine(root, $"seed-{seed}");
+            var label = o.AdapterSeeds.Count > 1 ? $"seed {seed}: " : "";
+            var adapterRecipe = (o.Adapter ?? AdapterRecipe(seed)) with { Seed = seed };
+            var evaluation = new EvaluationOptions { BatchSize = 16, MaxNewTokens = o.Quick ? 24 : 40 };
+            var rows = new List<DemoTaskRow>();
+            UpdateRequest? mcRequest = null;
+            foreach (var task in tasks)
+            {
+                var taskDir = Path.Combine(seedRoot, task.Name);
+                var train = Path.Combine(world.Directory, task.TrainFile);
+                var test = Path.Combine(world.Directory, task.TestFile);
+                var v1Adapter = Path.Combine(taskDir, "v1-adapter");
+                var data = TaskData.Load(task.TaskFormat, train, null, null, null, adapterRecipe);
+                Stages.Run(seedRoot, $"adapter-v1-{task.Name}", new { adapterRecipe, v1 = Stages.Fingerprint(Path.Combine(v1, "model.safetensors")), data = Stages.Fingerprint(train) },
+                    skipped, resume => AdapterTrainer.Train(v1, data, adapterRecipe, v1Adapter, resume, ScalarType.Float32,
+                        Forward(progress, $"{label}{task.Name}: train v1 adapter")));
+                var request = new UpdateRequest
+                {
+                    OldModelDir = v1, OldAdapterDir = v1Adapter, NewModelDir = v2, Task = task.TaskFormat, TrainFile = train, TestFile = test,
+                    OutDir = Path.Combine(taskDir, "update"), Training = adapterRecipe,
+                    Compatibility = new CompatibilityLossOptions { Strategy = CompatibilityStrategy.Muscle, Temperature = 2 },
+                    Evaluation = evaluation,
+                };
+                var result = UpdatePipeline.Run(request, Prefix(progress, label + task.Name));
+                skipped.AddRange(result.SkippedStages.Select(s => $"seed-{seed}/{task.Name}/{s}"));
+                rows.Add(new DemoTaskRow(task.Name, task.TaskFormat, result.ComparisonJson));
+                if (task.TaskFormat == "jsonl-mc") mcRequest = request with { NewAdapterDir = result.NewAdapterDir };
+            }
+            var ablation = mcRequest is null || strategies.Count == 0 ? [] : AblationPipeline.Run(
+                mcRequest with { OutDir = Path.Combine(seedRoot, "sentiment", "strategies") }, strategies, Prefix(progress, label + "strategies"));
+            seeds.Add(new DemoSeedResult(seed, rows, ablation));
+        }
+        return new DemoResult(seeds, root, skipped);
     }
 
     private static IProgress<TrainingProgress>? Forward(IProgress<StageProgress>? progress, string stage) =>

@@ -15,7 +15,7 @@ namespace Muscle.World;
 public static class SyntheticWorld
 {
     /// <summary>Bumped whenever the same options would produce different files.</summary>
-    public const int GeneratorVersion = 1;
+    public const int GeneratorVersion = 2;
 
     public const string ManifestFile = "world.json";
     public const string ReadmeFile = "README.md";
@@ -34,7 +34,7 @@ public static class SyntheticWorld
         ArgumentException.ThrowIfNullOrWhiteSpace(outDir);
         options.Validate();
 
-        var lexicon = WorldLexicon.Create(options.Seed);
+        var lexicon = WorldLexicon.Create(options.Seed, options.PolarWordsPerSide);
         var tokenizer = WorldTokenizer.Build(lexicon);
 
         var sentimentGen = new SentimentGenerator(lexicon, options.SentimentAmbiguousRate, options.SentimentLabelNoise);
@@ -200,6 +200,7 @@ public static class SyntheticWorld
         w.WriteNumber("dialogue_train", o.DialogueTrain);
         w.WriteNumber("dialogue_test", o.DialogueTest);
         w.WriteNumber("corpus_tokens", o.CorpusTokens);
+        w.WriteNumber("polar_words_per_side", o.PolarWordsPerSide);
         w.WriteNumber("sentiment_label_noise", o.SentimentLabelNoise);
         w.WriteNumber("sentiment_ambiguous_rate", o.SentimentAmbiguousRate);
         w.WriteNumber("corpus_labelled_review_rate", o.CorpusLabelledReviewRate);

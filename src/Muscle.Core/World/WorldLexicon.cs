@@ -13,8 +13,6 @@ internal sealed class WorldLexicon
     public const string Consonants = "bdfgklmnprstvz";
     public const string Vowels = "aeiou";
 
-    public const int PolarWordsPerSide = 45;
-
     /// <summary>Words the templates use verbatim; always preceded by a space in generated text.</summary>
     public static IReadOnlyList<string> FunctionWords { get; } =
     [
@@ -73,7 +71,7 @@ internal sealed class WorldLexicon
         return (a, b);
     }
 
-    public static WorldLexicon Create(long seed)
+    public static WorldLexicon Create(long seed, int polarWordsPerSide)
     {
         var rng = StableRandom.Stream(seed, "lexicon");
         var taken = new HashSet<string>(FunctionWords, StringComparer.Ordinal);
@@ -97,13 +95,13 @@ internal sealed class WorldLexicon
             return words;
         }
 
-        var positive = Draw(PolarWordsPerSide, true);
-        var negative = Draw(PolarWordsPerSide, true);
+        var positive = Draw(polarWordsPerSide, true);
+        var negative = Draw(polarWordsPerSide, true);
         var polarity = new Dictionary<string, int>(StringComparer.Ordinal);
         // A third of each side at each weight 1, 2, 3.
-        for (var i = 0; i < PolarWordsPerSide; i++)
+        for (var i = 0; i < polarWordsPerSide; i++)
         {
-            var weight = 1 + i * 3 / PolarWordsPerSide;
+            var weight = 1 + i * 3 / polarWordsPerSide;
             polarity[positive[i]] = weight;
             polarity[negative[i]] = -weight;
         }

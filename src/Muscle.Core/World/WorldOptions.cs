@@ -20,6 +20,9 @@ public sealed record WorldOptions
     /// <summary>Target size of <c>corpus.txt</c> in tokens of the world tokenizer (document separators not counted).</summary>
     public int CorpusTokens { get; init; } = 1_500_000;
 
+    /// <summary>Polar words per side (positive, negative), a third each at weight 1, 2, 3.</summary>
+    public int PolarWordsPerSide { get; init; } = 15;
+
     /// <summary>Probability that a sentiment task label is flipped after the rule decided it (train and test).</summary>
     public double SentimentLabelNoise { get; init; } = 0.12;
 
@@ -27,7 +30,7 @@ public sealed record WorldOptions
     public double SentimentAmbiguousRate { get; init; } = 0.065;
 
     /// <summary>Share of corpus reviews that carry a <c>sentiment: positive|negative</c> label.</summary>
-    public double CorpusLabelledReviewRate { get; init; } = 0.30;
+    public double CorpusLabelledReviewRate { get; init; } = 1.0;
 
     /// <summary>Probability that a corpus review label is flipped.</summary>
     public double CorpusLabelNoise { get; init; } = 0.10;
@@ -60,6 +63,8 @@ public sealed record WorldOptions
         Positive(DialogueTrain, nameof(DialogueTrain));
         Positive(DialogueTest, nameof(DialogueTest));
         Positive(CorpusTokens, nameof(CorpusTokens));
+        Positive(PolarWordsPerSide, nameof(PolarWordsPerSide));
+        AtMost(PolarWordsPerSide, 200, nameof(PolarWordsPerSide));
         // Beyond these sizes the combinatorics of the templates run out of distinct items.
         AtMost(SentimentTrain + SentimentTest, 200_000, "SentimentTrain + SentimentTest");
         AtMost(ArithmeticTrain + ArithmeticTest, 50_000, "ArithmeticTrain + ArithmeticTest");

@@ -23,7 +23,7 @@ public class DemoSmokeTests
             foreach (var task in new[] { "sentiment", "arithmetic", "dialogue" })
             {
                 Assert.Contains(task, output);
-                var update = Path.Combine(dir, "tasks", task, "update");
+                var update = Path.Combine(dir, "seed-42", task, "update");
                 var counts = new[] { "old", "new", "compat" }
                     .Select(m => File.ReadAllLines(Path.Combine(update, "predictions", m + ".jsonl")).Length).Distinct().ToList();
                 Assert.Single(counts);
@@ -33,7 +33,7 @@ public class DemoSmokeTests
                 Assert.True(File.Exists(Path.Combine(update, "report", "report.html")));
             }
             foreach (var col in new[] { "NFR", "ΔNFR_c", "Δ%NFR_c", "Δm_g" }) Assert.Contains(col, output);
-            var results = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "tasks", "sentiment", "strategies", "results.json")))!;
+            var results = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "seed-42", "sentiment", "strategies", "results.json")))!;
             Assert.Equal(2, results["arms"]!.AsArray().Count);
             foreach (var b in new[] { "v1", "v2" })
                 Assert.True(File.Exists(Path.Combine(dir, "bases", b, "pretrain_state.json")), b);

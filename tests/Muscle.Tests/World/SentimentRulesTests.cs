@@ -5,7 +5,7 @@ namespace Muscle.Tests.World;
 
 public sealed class SentimentRulesTests
 {
-    private static readonly WorldLexicon Lex = WorldLexicon.Create(7);
+    private static readonly WorldLexicon Lex = WorldLexicon.Create(7, 45);
 
     private static string Polar(int weight) => Lex.Polarity.First(p => p.Value == weight).Key;
 
