@@ -21,7 +21,7 @@ public static class TrainCompatCommand
         var focalAlpha = new Option<double>("--focal-alpha") { Description = "Focal distillation base weight α.", DefaultValueFactory = _ => 1.0 };
         var focalBeta = new Option<double>("--focal-beta") { Description = "Focal distillation extra weight β where the old model is right.", DefaultValueFactory = _ => 5.0 };
         var withTokenLoss = new Option<bool>("--with-token-loss") { Description = "Choice-level strategies: add the paper's token-level muscle term." };
-        var teacherCache = new Option<DirectoryInfo?>("--teacher-cache") { Description = "Run both teachers once, keep their top-k log-probabilities here (reused while current), then train holding only the student." };
+        var teacherCache = new Option<DirectoryInfo?>("--teacher-cache") { Description = "Run both teachers once, keep their top-k log-probabilities (token-level strategies, --with-token-loss) and per-choice scores (choice-level strategies) here, reused while current; then train holding only the student. Not for focal-lm." };
         var teacherCacheK = new Option<int>("--teacher-cache-k") { Description = "Top-k teacher entries kept per token (plus the tail mass).", DefaultValueFactory = _ => TeacherCacheOptions.DefaultK };
         var binder = new TrainingOptionsBinder();
         var update = new UpdateOptionsBinder(newAdapterRequired: true, withTest: false);
