@@ -1,11 +1,12 @@
 using System.CommandLine;
 using Muscle.Tasks;
+using Muscle.Training;
 
 namespace Muscle.Cli.Infrastructure;
 
 /// <summary>
 /// The options that name an update's artefacts and data, shared by <c>train-compat</c>, <c>update</c> and
-/// <c>ablate</c>: the old and new bases and adapters, the task, and its train / validation / test files.
+/// <c>ablate</c>: the old and new bases and adapters, the task, its train / validation / test files, and the teacher cache.
 /// </summary>
 public sealed class UpdateOptionsBinder(bool newAdapterRequired, bool withTest)
 {
@@ -25,10 +26,20 @@ public sealed class UpdateOptionsBinder(bool newAdapterRequired, bool withTest)
     public Option<FileInfo?> ValidLabels { get; } = new("--valid-labels") { Description = "Labels file of --valid (piqa)." };
     public Option<FileInfo> Test { get; } = new("--test") { Description = "Test data file: v1, v2 and the compatibility model are compared on it.", Required = true };
     public Option<FileInfo?> TestLabels { get; } = new("--test-labels") { Description = "Labels file of --test (piqa)." };
+    public Option<DirectoryInfo?> TeacherCache { get; } = new("--teacher-cache")
+    {
+        Description = "Run both teachers once, keep their top-k log-probabilities (token-level strategies, --with-token-loss) and per-choice " +
+                      "scores (choice-level strategies) here, reused while current; then train holding only the student. Not for focal-lm" +
+                      " (ablate runs that arm with exact teachers and shares the cache between all others).",
+    };
+    public Option<int> TeacherCacheK { get; } = new("--teacher-cache-k")
+    {
+        Description = "Top-k teacher entries kept per token (plus the tail mass).", DefaultValueFactory = _ => TeacherCacheOptions.DefaultK,
+    };
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { OldModel, OldAdapter, NewModel, NewAdapter, Task, Train, Labels, Valid, ValidLabels })
+        foreach (Option o in new Option[] { OldModel, OldAdapter, NewModel, NewAdapter, Task, Train, Labels, Valid, ValidLabels, TeacherCache, TeacherCacheK })
             command.Options.Add(o);
         if (withTest)
         {
@@ -52,5 +63,6 @@ public sealed class UpdateOptionsBinder(bool newAdapterRequired, bool withTest)
         TestFile = withTest ? parse.GetValue(Test)!.FullName : "",
         TestLabels = withTest ? parse.GetValue(TestLabels)?.FullName : null,
         OutDir = outDir,
+        TeacherCache = parse.GetValue(TeacherCache) is { } cache ? new TeacherCacheOptions(cache.FullName) { K = parse.GetValue(TeacherCacheK) } : null,
     };
 }

@@ -50,4 +50,21 @@ public class UpdateCommandTests(TinyUpdateFixture fx) : IClassFixture<TinyUpdate
         Assert.DoesNotContain("predict-compat", resumed.Err);
         Assert.Equal(lines[^1], resumed.Out.Trim().Split('\n')[^1]);
     }
+
+    /// <summary>update passes --teacher-cache to the compatibility stage; a rerun reuses the stage (same fingerprint).</summary>
+    [Fact]
+    public void UpdateTrainsTheCompatibilityAdapterThroughTheTeacherCache()
+    {
+        var test = TinyTaskWorld.WriteMajorityTask(Path.Combine(fx.Root, "update-cache-test.jsonl"), 12, seed: 10);
+        var outDir = Path.Combine(fx.Root, "update-cache");
+        var cacheDir = Path.Combine(fx.Root, "update-cache-teachers");
+        string[] args = [.. Args(outDir, test), "--new-adapter", fx.NewAdapter, "--strategy", "muscle-choice", "--teacher-cache", cacheDir];
+        var (code, _, err) = Cli(args);
+        Assert.True(code == 0, err);
+        Assert.True(File.Exists(Path.Combine(cacheDir, "choices.safetensors")));
+        Assert.True(File.Exists(Path.Combine(outDir, "compat-adapter", "adapter_model.safetensors")));
+        var again = Cli(args);
+        Assert.True(again.Code == 0, again.Err);
+        Assert.Contains("compat-adapter", again.Err); // reused finished stages
+    }
 }
