@@ -45,6 +45,7 @@ public static class TrainCompatCommand
             lossOptions.Validate();
             var r = update.Bind(parse, parse.GetValue(output)!.FullName);
             var data = TaskData.Load(r.Task, r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels, options);
+            var transfer = r.TransferFile is null ? null : TransferSet.Load(data, r.TransferFile);
             var models = new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, r.NewAdapterDir!);
             var outDir = parse.GetValue(output)!.FullName;
             string? cacheNote = null;
@@ -56,7 +57,7 @@ public static class TrainCompatCommand
                     {
                         if (t.Message?.StartsWith("teacher cache") != true) training.Report(t);
                         else p.Report(new ProgressUpdate(t.Step, t.TotalSteps, cacheNote = t.Message));
-                    }), teacherCache: r.TeacherCache);
+                    }), teacherCache: r.TeacherCache, transfer: transfer);
             });
             if (cacheNote is not null) ctx.Out.WriteLine(cacheNote);
             ctx.Out.WriteLine($"best epoch {result.BestEpoch}: validation CE {result.BestValidationLoss:F4} " +

@@ -6,7 +6,7 @@ namespace Muscle.Cli.Infrastructure;
 
 /// <summary>
 /// The options that name an update's artefacts and data, shared by <c>train-compat</c>, <c>update</c> and
-/// <c>ablate</c>: the old and new bases and adapters, the task, its train / validation / test files, and the teacher cache.
+/// <c>ablate</c>: the old and new bases and adapters, the task, its train / validation / test / transfer files, and the teacher cache.
 /// </summary>
 public sealed class UpdateOptionsBinder(bool newAdapterRequired, bool withTest)
 {
@@ -26,6 +26,14 @@ public sealed class UpdateOptionsBinder(bool newAdapterRequired, bool withTest)
     public Option<FileInfo?> ValidLabels { get; } = new("--valid-labels") { Description = "Labels file of --valid (piqa)." };
     public Option<FileInfo> Test { get; } = new("--test") { Description = "Test data file: v1, v2 and the compatibility model are compared on it.", Required = true };
     public Option<FileInfo?> TestLabels { get; } = new("--test-labels") { Description = "Labels file of --test (piqa)." };
+    public Option<FileInfo?> Transfer { get; } = new("--transfer")
+    {
+        Description = "Unlabelled inputs in --train's format (label/answer field optional, ignored if present; ids must not repeat labelled ones), " +
+                      "distilled on in addition to --train; validation stays on the labelled split. Token-level strategies train on each item's " +
+                      "input text (prompt, no answer), its next tokens as ground truth (all tokens count, whatever --loss-on). Choice-level " +
+                      "strategies use the choice both teachers pick as pseudo-gold and skip items where they disagree (transfer_skipped in " +
+                      "training_history.json).",
+    };
     public Option<DirectoryInfo?> TeacherCache { get; } = new("--teacher-cache")
     {
         Description = "Run both teachers once, keep their top-k log-probabilities (token-level strategies, --with-token-loss) and per-choice " +
@@ -39,7 +47,7 @@ public sealed class UpdateOptionsBinder(bool newAdapterRequired, bool withTest)
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { OldModel, OldAdapter, NewModel, NewAdapter, Task, Train, Labels, Valid, ValidLabels, TeacherCache, TeacherCacheK })
+        foreach (Option o in new Option[] { OldModel, OldAdapter, NewModel, NewAdapter, Task, Train, Labels, Valid, ValidLabels, Transfer, TeacherCache, TeacherCacheK })
             command.Options.Add(o);
         if (withTest)
         {
@@ -62,6 +70,7 @@ public sealed class UpdateOptionsBinder(bool newAdapterRequired, bool withTest)
         ValidLabels = parse.GetValue(ValidLabels)?.FullName,
         TestFile = withTest ? parse.GetValue(Test)!.FullName : "",
         TestLabels = withTest ? parse.GetValue(TestLabels)?.FullName : null,
+        TransferFile = parse.GetValue(Transfer)?.FullName,
         OutDir = outDir,
         TeacherCache = parse.GetValue(TeacherCache) is { } cache ? new TeacherCacheOptions(cache.FullName) { K = parse.GetValue(TeacherCacheK) } : null,
     };

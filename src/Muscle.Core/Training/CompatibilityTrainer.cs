@@ -19,7 +19,7 @@ public static class CompatibilityTrainer
     public static TrainingResult Train(UpdatePair models, TaskData data, AdapterTrainingOptions options,
                                        CompatibilityLossOptions lossOptions, string outDir, bool resume, ScalarType dtype,
                                        IProgress<TrainingProgress>? progress = null, Device? device = null,
-                                       TeacherCacheOptions? teacherCache = null)
+                                       TeacherCacheOptions? teacherCache = null, TransferSet? transfer = null)
     {
         options.Validate();
         lossOptions.Validate();
@@ -36,12 +36,14 @@ public static class CompatibilityTrainer
         if (oldModel is not null) RequireSharedVocabulary(oldModel, newModel);
 
         var tokenizer = newModel.Tokenizer;
+        // Training items: the labelled ones, then the transfer items (TransferSet states the rule).
+        var trainItems = data.Train.Concat(transfer?.Items ?? []).ToList();
         var split = new TokenizedSplit(
-            TaskData.Encode(data.Task, data.Train, tokenizer, options.MaxSeqLen),
+            [.. TaskData.Encode(data.Task, data.Train, tokenizer, options.MaxSeqLen), .. transfer?.EncodeInputs(tokenizer, options.MaxSeqLen) ?? []],
             TaskData.Encode(data.Task, data.Valid, tokenizer, options.MaxSeqLen),
             options.LossOn, tokenizer.PadId ?? tokenizer.EosId ?? 0);
         var choices = choiceLevel || (teacherCache?.KeepChoices == true && multipleChoice)
-            ? new ChoiceSequences(ChoiceSequences.Encode(data.Train, tokenizer, options.MaxSeqLen),
+            ? new ChoiceSequences(ChoiceSequences.Encode(trainItems, tokenizer, options.MaxSeqLen),
                                   ChoiceSequences.Encode(data.Valid, tokenizer, options.MaxSeqLen))
             : null;
 
@@ -59,18 +61,29 @@ public static class CompatibilityTrainer
         ITeacherSource teachers = cached ?? (ITeacherSource)new ExactTeachers(oldModel!.Model, newModel.Model, newTaskAdapter, student, lossOptions.Temperature);
         ITrainingObjective objective = choiceLevel
             ? ChoiceObjective(data, lossOptions, newModel, student, split, choices!, choiceScores!, teachers)
-            : new CompatibilityObjective(newModel.Model, student, split, teachers, lossOptions);
+            : new CompatibilityObjective(newModel.Model, student, split, teachers, lossOptions, firstTransfer: data.Train.Count);
         var loop = new TrainingLoop(newModel.Model, student, options, objective, progress);
         return loop.Run(layout, resume, Path.GetFullPath(models.NewModelDir));
     }
 
+    /// <summary>
+    /// The choice-level objective over the labelled items and the transfer items both teachers agree on (their shared
+    /// choice argmax is the pseudo-gold); <paramref name="split"/>, <paramref name="choices"/> and <paramref name="scores"/>
+    /// cover every item, labelled then transfer.
+    /// </summary>
     private static ChoiceCompatibilityObjective ChoiceObjective(TaskData data, CompatibilityLossOptions lossOptions, TaskModel newModel,
         LoraAdapter student, TokenizedSplit split, ChoiceSequences choices, TeacherChoiceScores scores, ITeacherSource teachers)
     {
-        ChoiceItems Items(IReadOnlyList<Tasks.TaskExample> examples, IReadOnlyList<IReadOnlyList<EncodedPair>> seqs) => new(seqs,
-            examples.Select(ex => ex.Gold ?? throw new MuscleInputException($"item '{ex.Id}' has no gold choice")).ToList());
-        return new ChoiceCompatibilityObjective(newModel.Model, student, Items(data.Train, choices.Train), Items(data.Valid, choices.Valid),
-            split, scores, lossOptions.WithTokenLoss ? teachers : null, lossOptions);
+        static int Gold(Tasks.TaskExample ex) => ex.Gold ?? throw new MuscleInputException($"item '{ex.Id}' has no gold choice");
+        var (kept, gold) = TransferSet.PseudoGold(data.Train.Select(Gold).ToList(), scores);
+        var skipped = choices.Train.Count - kept.Count;
+        var subset = kept.Count < choices.Train.Count;
+        var train = new ChoiceItems([.. kept.Select(i => choices.Train[i])], gold);
+        var valid = new ChoiceItems(choices.Valid, data.Valid.Select(Gold).ToList());
+        var tokenSplit = subset ? new TokenizedSplit([.. kept.Select(i => split.Train[i])], split.Valid, split.LossOn, split.PadId) : split;
+        var tokenTeachers = !lossOptions.WithTokenLoss ? null : subset ? new SubsetTeachers(teachers, kept) : teachers;
+        return new ChoiceCompatibilityObjective(newModel.Model, student, train, valid, tokenSplit, subset ? scores.SelectTrain(kept) : scores,
+            tokenTeachers, lossOptions, firstTransfer: data.Train.Count, transferSkipped: skipped);
     }
 
     /// <summary>The KL needs one vocabulary: refuse bases whose tokenizers or vocabulary sizes differ (MUSCLE-SPEC.md §8).</summary>

@@ -64,6 +64,7 @@ public static class AblationPipeline
         var test = data.Task.Load(r.TestFile, r.TestLabels);
         var arms = Arms(armIds, r.Compatibility, data.Task.Kind == TaskKind.MultipleChoice);
         var cache = SharedCache(r.TeacherCache, arms);
+        var transfer = UpdatePipeline.LoadTransfer(r, data);
         AtomicFile.EnsureDirectory(r.OutDir); // after the inputs and arms are checked: a bad one leaves no empty run directory
         var predictions = Path.Combine(r.OutDir, "predictions");
 
@@ -82,7 +83,7 @@ public static class AblationPipeline
                 strategy = arm.Loss.Strategy.Id(),
             }, armCache), skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, r.NewAdapterDir),
                 data, r.Training, arm.Loss, adapterDir, resume, r.DType, UpdatePipeline.Forward(progress, $"train {arm.Name}"),
-                teacherCache: armCache));
+                teacherCache: armCache, transfer: transfer));
             UpdatePipeline.Predict(r, data.Task, test, arm.Name, r.NewModelDir, adapterDir, skipped, progress);
             var comparison = UpdatePipeline.Compare(predictions, arm.Name);
             CompatibilityReport.Write(Path.Combine(r.OutDir, "reports", arm.Name), comparison);

@@ -38,6 +38,9 @@ public sealed record UpdateRequest
 
     /// <summary><c>--teacher-cache</c>: where the compatibility training keeps its teachers (null: exact teachers, the default).</summary>
     public TeacherCacheOptions? TeacherCache { get; init; }
+
+    /// <summary><c>--transfer</c>: unlabelled inputs the compatibility training distils on too (rule: <see cref="TransferSet"/>); null: none.</summary>
+    public string? TransferFile { get; init; }
 }
 
 /// <summary>Outcome of an update: where everything is, and the comparison of v1, v2 and the compatibility model.</summary>
@@ -60,6 +63,7 @@ public static class UpdatePipeline
         r.TeacherCache?.Validate(r.Compatibility.Strategy);
         var data = TaskData.Load(r.Task, r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels, r.Training);
         var test = data.Task.Load(r.TestFile, r.TestLabels);
+        var transfer = LoadTransfer(r, data);
         AtomicFile.EnsureDirectory(r.OutDir); // after the inputs are read: a bad input leaves no empty run directory
 
         // Stage 1: the v2 task adapter, same LoRA shape as v1's and the same training recipe.
@@ -81,7 +85,7 @@ public static class UpdatePipeline
             r.Training, strategy = r.Compatibility.Strategy.Id(), r.Compatibility,
         }, r.TeacherCache), skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, newAdapter),
             data, r.Training, r.Compatibility, compat, resume, r.DType, Forward(progress, $"train compatibility adapter ({r.Compatibility.Strategy.Id()})"),
-            teacherCache: r.TeacherCache));
+            teacherCache: r.TeacherCache, transfer: transfer));
 
         // Stage 3: predictions of v1, v2 and the compatibility model on the test set.
         var predictions = Path.Combine(r.OutDir, "predictions");
@@ -137,10 +141,15 @@ public static class UpdatePipeline
 
     /// <summary>
     /// A compatibility stage's fingerprint: <paramref name="inputs"/>, plus the teacher cache's k when one is used (a
-    /// truncated cache changes the token-level loss). Without the option the fingerprint is the one earlier runs wrote.
+    /// truncated cache changes the token-level loss) and the transfer file. Without either option the fingerprint is
+    /// the one earlier runs wrote.
     /// </summary>
     internal static object CompatInputs(UpdateRequest r, object inputs, TeacherCacheOptions? cache) =>
-        cache is null ? inputs : new { inputs, teacher_cache_k = cache.K };
+        cache is null && r.TransferFile is null ? inputs
+            : new { inputs, teacher_cache_k = cache?.K, transfer = r.TransferFile is null ? null : Stages.Fingerprint(r.TransferFile) };
+
+    internal static TransferSet? LoadTransfer(UpdateRequest r, TaskData data) =>
+        r.TransferFile is null ? null : TransferSet.Load(data, r.TransferFile);
 
     internal static IProgress<TrainingProgress>? Forward(IProgress<StageProgress>? progress, string stage) =>
         progress is null ? null : new SyncProgress<TrainingProgress>(t => progress.Report(new StageProgress(stage, t.Step, t.TotalSteps,
