@@ -21,13 +21,11 @@ public static class TrainCompatCommand
         var focalAlpha = new Option<double>("--focal-alpha") { Description = "Focal distillation base weight α.", DefaultValueFactory = _ => 1.0 };
         var focalBeta = new Option<double>("--focal-beta") { Description = "Focal distillation extra weight β where the old model is right.", DefaultValueFactory = _ => 5.0 };
         var withTokenLoss = new Option<bool>("--with-token-loss") { Description = "Choice-level strategies: add the paper's token-level muscle term." };
-        var teacherCache = new Option<DirectoryInfo?>("--teacher-cache") { Description = "Run both teachers once, keep their top-k log-probabilities here (reused while current), then train holding only the student." };
-        var teacherCacheK = new Option<int>("--teacher-cache-k") { Description = "Top-k teacher entries kept per token (plus the tail mass).", DefaultValueFactory = _ => TeacherCacheOptions.DefaultK };
         var binder = new TrainingOptionsBinder();
         var update = new UpdateOptionsBinder(newAdapterRequired: true, withTest: false);
         var command = new Command("train-compat", "Train a compatibility adapter on the new base that keeps what the old task model got right.")
         {
-            output, strategy, ceWeight, temperature, t2, focalAlpha, focalBeta, withTokenLoss, teacherCache, teacherCacheK,
+            output, strategy, ceWeight, temperature, t2, focalAlpha, focalBeta, withTokenLoss,
         };
         update.AddTo(command);
         binder.AddTo(command);
@@ -47,9 +45,9 @@ public static class TrainCompatCommand
             lossOptions.Validate();
             var r = update.Bind(parse, parse.GetValue(output)!.FullName);
             var data = TaskData.Load(r.Task, r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels, options);
+            var transfer = r.TransferFile is null ? null : TransferSet.Load(data, r.TransferFile);
             var models = new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, r.NewAdapterDir!);
             var outDir = parse.GetValue(output)!.FullName;
-            var cache = parse.GetValue(teacherCache) is { } cacheDir ? new TeacherCacheOptions(cacheDir.FullName) { K = parse.GetValue(teacherCacheK) } : null;
             string? cacheNote = null;
             var result = ctx.Progress.Run($"train-compat {lossOptions.Strategy.Id()} {data.Task.Name}", p =>
             {
@@ -59,7 +57,7 @@ public static class TrainCompatCommand
                     {
                         if (t.Message?.StartsWith("teacher cache") != true) training.Report(t);
                         else p.Report(new ProgressUpdate(t.Step, t.TotalSteps, cacheNote = t.Message));
-                    }), teacherCache: cache);
+                    }), teacherCache: r.TeacherCache, transfer: transfer);
             });
             if (cacheNote is not null) ctx.Out.WriteLine(cacheNote);
             ctx.Out.WriteLine($"best epoch {result.BestEpoch}: validation CE {result.BestValidationLoss:F4} " +

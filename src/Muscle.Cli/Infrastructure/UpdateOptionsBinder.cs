@@ -1,11 +1,12 @@
 using System.CommandLine;
 using Muscle.Tasks;
+using Muscle.Training;
 
 namespace Muscle.Cli.Infrastructure;
 
 /// <summary>
 /// The options that name an update's artefacts and data, shared by <c>train-compat</c>, <c>update</c> and
-/// <c>ablate</c>: the old and new bases and adapters, the task, and its train / validation / test files.
+/// <c>ablate</c>: the old and new bases and adapters, the task, its train / validation / test / transfer files, and the teacher cache.
 /// </summary>
 public sealed class UpdateOptionsBinder(bool newAdapterRequired, bool withTest)
 {
@@ -25,10 +26,28 @@ public sealed class UpdateOptionsBinder(bool newAdapterRequired, bool withTest)
     public Option<FileInfo?> ValidLabels { get; } = new("--valid-labels") { Description = "Labels file of --valid (piqa)." };
     public Option<FileInfo> Test { get; } = new("--test") { Description = "Test data file: v1, v2 and the compatibility model are compared on it.", Required = true };
     public Option<FileInfo?> TestLabels { get; } = new("--test-labels") { Description = "Labels file of --test (piqa)." };
+    public Option<FileInfo?> Transfer { get; } = new("--transfer")
+    {
+        Description = "Unlabelled inputs in --train's format (label/answer field optional, ignored if present; ids must not repeat labelled ones), " +
+                      "distilled on in addition to --train; validation stays on the labelled split. Token-level strategies train on each item's " +
+                      "input text (prompt, no answer), its next tokens as ground truth (all tokens count, whatever --loss-on). Choice-level " +
+                      "strategies use the choice both teachers pick as pseudo-gold and skip items where they disagree (transfer_skipped in " +
+                      "training_history.json).",
+    };
+    public Option<DirectoryInfo?> TeacherCache { get; } = new("--teacher-cache")
+    {
+        Description = "Run both teachers once, keep their top-k log-probabilities (token-level strategies, --with-token-loss) and per-choice " +
+                      "scores (choice-level strategies) here, reused while current; then train holding only the student. Not for focal-lm" +
+                      " (ablate runs that arm with exact teachers and shares the cache between all others).",
+    };
+    public Option<int> TeacherCacheK { get; } = new("--teacher-cache-k")
+    {
+        Description = "Top-k teacher entries kept per token (plus the tail mass).", DefaultValueFactory = _ => TeacherCacheOptions.DefaultK,
+    };
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { OldModel, OldAdapter, NewModel, NewAdapter, Task, Train, Labels, Valid, ValidLabels })
+        foreach (Option o in new Option[] { OldModel, OldAdapter, NewModel, NewAdapter, Task, Train, Labels, Valid, ValidLabels, Transfer, TeacherCache, TeacherCacheK })
             command.Options.Add(o);
         if (withTest)
         {
@@ -51,6 +70,8 @@ public sealed class UpdateOptionsBinder(bool newAdapterRequired, bool withTest)
         ValidLabels = parse.GetValue(ValidLabels)?.FullName,
         TestFile = withTest ? parse.GetValue(Test)!.FullName : "",
         TestLabels = withTest ? parse.GetValue(TestLabels)?.FullName : null,
+        TransferFile = parse.GetValue(Transfer)?.FullName,
         OutDir = outDir,
+        TeacherCache = parse.GetValue(TeacherCache) is { } cache ? new TeacherCacheOptions(cache.FullName) { K = parse.GetValue(TeacherCacheK) } : null,
     };
 }

@@ -20,9 +20,10 @@ public sealed class Gsm8kTask : GenerativeTask
     public override GenerationSpec Generation { get; } =
         new(["Question:", "</s>", "<|im_end|>"], MaxNewTokens: 256, NoRepeatNgramSize: 0, Metric: "exact_match");
 
-    protected override List<(long Line, TaskExample Example)> Read(string path, string? labelsPath) =>
+    protected override List<(long Line, TaskExample Example)> Read(string path, string? labelsPath, bool labelled) =>
         ReadJsonLines(path, r =>
         {
+            if (!labelled) return Prompt(r.Id(), $"Question: {r.String("question")}\nAnswer:", target: null);
             var answer = r.String("answer");
             var gold = Gsm8kAnswer.Gold(answer);
             if (gold == Gsm8kAnswer.Invalid) throw r.Error("field 'answer' has no final '#### <number>'");
@@ -58,32 +59,33 @@ public sealed class SamsumTask : GenerativeTask
     public override GenerationSpec Generation { get; } =
         new(["Dialogue:", "Summary:", "</s>", "\n\n"], MaxNewTokens: 128, NoRepeatNgramSize: 2, Metric: "rouge1");
 
-    protected override List<(long Line, TaskExample Example)> Read(string path, string? labelsPath) =>
+    protected override List<(long Line, TaskExample Example)> Read(string path, string? labelsPath, bool labelled) =>
         FirstNonBlank(path) switch
         {
-            '[' => JsonInput.ReadArray(path, r => (r.Line, FromJson(r))),
-            '{' => ReadJsonLines(path, FromJson),
+            '[' => JsonInput.ReadArray(path, r => (r.Line, FromJson(r, labelled))),
+            '{' => ReadJsonLines(path, r => FromJson(r, labelled)),
             null => [],
-            _ => FromCsv(path),
+            _ => FromCsv(path, labelled),
         };
 
     public override GenerationScore Score(string generation, TaskExample example) =>
         new(PythonText.Strip(Generation.CutAtStop(generation)), example.Target ?? "", Score: null, Correct: null);
 
-    private static TaskExample FromJson(JsonRecord r) => Build(r.Id(), r.String("dialogue"), r.String("summary"));
+    private static TaskExample FromJson(JsonRecord r, bool labelled) =>
+        Build(r.Id(), r.String("dialogue"), labelled ? r.String("summary") : null);
 
-    private static List<(long Line, TaskExample Example)> FromCsv(string path)
+    private static List<(long Line, TaskExample Example)> FromCsv(string path, bool labelled)
     {
         var table = CsvTable.Read(path);
         var idAt = table.Column("id", required: false);
         var dialogueAt = table.Column("dialogue");
-        var summaryAt = table.Column("summary");
+        var summaryAt = labelled ? table.Column("summary") : -1;
         return [.. table.Rows.Select((row, i) => (row.Line,
             Build(idAt >= 0 ? row.Fields[idAt] : i.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                row.Fields[dialogueAt], row.Fields[summaryAt])))];
+                row.Fields[dialogueAt], summaryAt >= 0 ? row.Fields[summaryAt] : null)))];
     }
 
-    private static TaskExample Build(string id, string dialogue, string summary) =>
+    private static TaskExample Build(string id, string dialogue, string? summary) =>
         Prompt(id, $"Dialogue: {dialogue}\nSummary:", summary);
 
     private static char? FirstNonBlank(string path)
@@ -110,8 +112,8 @@ public sealed class JsonlGenTask : GenerativeTask
     public override GenerationSpec Generation { get; } =
         new(["\n\n", "</s>", "<|im_end|>"], MaxNewTokens: 256, NoRepeatNgramSize: 0, Metric: "exact_match");
 
-    protected override List<(long Line, TaskExample Example)> Read(string path, string? labelsPath) =>
-        ReadJsonLines(path, r => Prompt(r.Id(), r.String("prompt"), r.String("target")));
+    protected override List<(long Line, TaskExample Example)> Read(string path, string? labelsPath, bool labelled) =>
+        ReadJsonLines(path, r => Prompt(r.Id(), r.String("prompt"), labelled ? r.String("target") : null));
 
     public override GenerationScore Score(string generation, TaskExample example)
     {

@@ -26,13 +26,13 @@ public sealed partial class HellaSwagTask : MultipleChoiceTask
         return text.Replace("  ", " ", StringComparison.Ordinal);
     }
 
-    protected override List<(long Line, TaskExample Example)> Read(string path, string? labelsPath) =>
+    protected override List<(long Line, TaskExample Example)> Read(string path, string? labelsPath, bool labelled) =>
         ReadJsonLines(path, r =>
         {
             var activity = r.String("activity_label");
             var ctx = r.String("ctx_a") + " " + PythonText.Capitalize(r.String("ctx_b"));
             var endings = r.StringArray("endings", minCount: 2);
-            var gold = r.Label("label", endings.Count);
+            int? gold = labelled ? r.Label("label", endings.Count) : null;
             return Choice(r.Id("ind"), Preprocess(activity + ": " + ctx), endings.Select(Preprocess), gold);
         });
 

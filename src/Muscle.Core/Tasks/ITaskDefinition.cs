@@ -29,6 +29,14 @@ public interface ITaskDefinition
     /// </summary>
     IReadOnlyList<TaskExample> Load(string path, string? labelsPath = null);
 
+    /// <summary>
+    /// The unlabelled reading mode (<c>--transfer</c> files): the same format and prompt, but the label or answer field
+    /// (and column) may be absent; when present it is ignored, not even checked. Examples come back without gold
+    /// (<see cref="TaskExample.Gold"/> and <see cref="TaskExample.Target"/> null), each with its 1-based line. The rest
+    /// is checked as in <see cref="Load"/> (non-empty file, unique ids, well-formed records).
+    /// </summary>
+    IReadOnlyList<(long Line, TaskExample Example)> LoadUnlabelled(string path);
+
     /// <summary>The training sequence: the context and the gold continuation (MC) or the reference (generative).</summary>
     TrainingText TrainingText(TaskExample example);
 

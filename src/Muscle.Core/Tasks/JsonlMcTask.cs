@@ -11,10 +11,10 @@ public sealed class JsonlMcTask : MultipleChoiceTask
 
     public override string Description => "jsonl {id?, context, choices[], label}; \"{context}\" + \" {choice}\"";
 
-    protected override List<(long Line, TaskExample Example)> Read(string path, string? labelsPath) =>
+    protected override List<(long Line, TaskExample Example)> Read(string path, string? labelsPath, bool labelled) =>
         ReadJsonLines(path, r =>
         {
             var choices = r.StringArray("choices", minCount: 2);
-            return Choice(r.Id(), r.String("context"), choices, r.Label("label", choices.Count));
+            return Choice(r.Id(), r.String("context"), choices, labelled ? r.Label("label", choices.Count) : null);
         });
 }

@@ -8,11 +8,11 @@ namespace Muscle.Tasks;
 /// </summary>
 public abstract class LlmFoundryChoiceTask : MultipleChoiceTask
 {
-    protected override List<(long Line, TaskExample Example)> Read(string path, string? labelsPath) =>
+    protected override List<(long Line, TaskExample Example)> Read(string path, string? labelsPath, bool labelled) =>
         ReadJsonLines(path, r =>
         {
             var choices = r.StringArray("choices", minCount: 2);
-            return Choice(r.Id(), Context(r, r.String("query")), choices, r.Label("gold", choices.Count));
+            return Choice(r.Id(), Context(r, r.String("query")), choices, labelled ? r.Label("gold", choices.Count) : null);
         });
 
     /// <summary>lm-eval's context built from llm-foundry's query.</summary>
@@ -94,12 +94,12 @@ public sealed class WinograndeTask : MultipleChoiceTask
     public override string Description =>
         "llm-foundry jsonl {context_options[2], continuation, gold}; per-choice context \"{sentence up to _}{option}\" + shared \" {rest}\"";
 
-    protected override List<(long Line, TaskExample Example)> Read(string path, string? labelsPath) =>
+    protected override List<(long Line, TaskExample Example)> Read(string path, string? labelsPath, bool labelled) =>
         ReadJsonLines(path, r =>
         {
             var contexts = r.StringArray("context_options", minCount: 2);
             var continuation = TaskExample.TargetDelimiter + PythonText.Strip(r.String("continuation"));
-            var gold = r.Label("gold", contexts.Count);
+            int? gold = labelled ? r.Label("gold", contexts.Count) : null;
             return new TaskExample(r.Id(), Context: "", [.. contexts.Select(_ => continuation)], gold, Target: null,
                 ChoiceContexts: contexts);
         });

@@ -16,8 +16,9 @@ public sealed class PiqaTask : MultipleChoiceTask
     public override string Description =>
         "jsonl {goal, sol1, sol2} + --labels FILE (0/1 a line); \"Question: {goal}\\nAnswer:\" + \" {sol}\"";
 
-    protected override List<(long Line, TaskExample Example)> Read(string path, string? labelsPath)
+    protected override List<(long Line, TaskExample Example)> Read(string path, string? labelsPath, bool labelled)
     {
+        if (!labelled) return ReadJsonLines(path, r => Build(r, gold: null));
         if (labelsPath is null)
             return ReadJsonLines(path, r =>
             {
@@ -31,6 +32,6 @@ public sealed class PiqaTask : MultipleChoiceTask
         return [.. records.Select((row, i) => (row.Line, row.Example with { Gold = labels[i].Label }))];
     }
 
-    private static TaskExample Build(JsonRecord r, int gold) =>
+    private static TaskExample Build(JsonRecord r, int? gold) =>
         Choice(r.Id(), $"Question: {r.String("goal")}\nAnswer:", [r.String("sol1"), r.String("sol2")], gold);
 }

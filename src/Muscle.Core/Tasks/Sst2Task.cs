@@ -20,7 +20,7 @@ public sealed class Sst2Task : MultipleChoiceTask
     public override string Description =>
         "GLUE tsv with header sentence<TAB>label; \"{sentence}\\nQuestion: Is this sentence positive or negative?\\nAnswer:\" + \" negative|positive\"";
 
-    protected override List<(long Line, TaskExample Example)> Read(string path, string? labelsPath)
+    protected override List<(long Line, TaskExample Example)> Read(string path, string? labelsPath, bool labelled)
     {
         using var reader = DataFile.OpenText(path);
         var header = reader.ReadLine() ?? throw new MuscleInputException("empty file: no header line (expected sentence<TAB>label)", path, 1);
@@ -33,7 +33,7 @@ public sealed class Sst2Task : MultipleChoiceTask
             return i;
         }
         var sentenceAt = Column("sentence", true);
-        var labelAt = Column("label", true);
+        var labelAt = labelled ? Column("label", true) : -1;
         var idAt = Column("idx", false);
 
         var rows = new List<(long, TaskExample)>();
@@ -45,15 +45,20 @@ public sealed class Sst2Task : MultipleChoiceTask
             var cells = line.Split('\t');
             if (cells.Length != columns.Length)
                 throw new MuscleInputException($"row has {cells.Length} tab-separated fields but the header has {columns.Length}", path, lineNo);
-            var labelText = cells[labelAt].Trim();
-            if (!int.TryParse(labelText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var label))
-                throw new MuscleInputException($"label '{labelText}' is not an integer", path, lineNo);
-            if (label is < 0 or > 1)
-                throw new MuscleInputException($"label {label} is out of range: allowed 0..1", path, lineNo);
+            int? label = labelled ? Label(cells[labelAt].Trim(), path, lineNo) : null;
             var id = idAt >= 0 ? cells[idAt].Trim() : rows.Count.ToString(CultureInfo.InvariantCulture);
             var context = cells[sentenceAt] + "\nQuestion: Is this sentence positive or negative?\nAnswer:";
             rows.Add((lineNo, Choice(id, context, Labels, label)));
         }
         return rows;
+    }
+
+    private static int Label(string text, string path, long lineNo)
+    {
+        if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var label))
+            throw new MuscleInputException($"label '{text}' is not an integer", path, lineNo);
+        if (label is < 0 or > 1)
+            throw new MuscleInputException($"label {label} is out of range: allowed 0..1", path, lineNo);
+        return label;
     }
 }

@@ -23,14 +23,25 @@ public abstract class TaskBase : ITaskDefinition
         ArgumentNullException.ThrowIfNull(path);
         if (labelsPath is not null && !TakesLabelsFile)
             throw new MuscleInputException($"task '{Name}' keeps its labels in the data file and takes no labels file", labelsPath);
+        return [.. Checked(path, labelsPath, labelled: true).Select(r => r.Example)];
+    }
+
+    public IReadOnlyList<(long Line, TaskExample Example)> LoadUnlabelled(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return Checked(path, null, labelled: false);
+    }
+
+    private List<(long Line, TaskExample Example)> Checked(string path, string? labelsPath, bool labelled)
+    {
         DataFile.CheckExists(path);
-        var rows = Read(path, labelsPath);
+        var rows = Read(path, labelsPath, labelled);
         if (rows.Count == 0) throw new MuscleInputException("no examples in the file", path, 1);
         var seen = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var (line, example) in rows)
             if (!seen.TryAdd(example.Id, line))
                 throw new MuscleInputException($"duplicate id '{example.Id}' (first seen at line {seen[example.Id]})", path, line);
-        return [.. rows.Select(r => r.Example)];
+        return rows;
     }
 
     public abstract TrainingText TrainingText(TaskExample example);
@@ -38,8 +49,11 @@ public abstract class TaskBase : ITaskDefinition
     public virtual GenerationScore Score(string generation, TaskExample example) =>
         throw new NotSupportedException($"task '{Name}' is multiple choice: score it with MultipleChoiceRules.Decide");
 
-    /// <summary>Reads the file; <see cref="Load"/> then checks emptiness and id uniqueness using the lines.</summary>
-    protected abstract List<(long Line, TaskExample Example)> Read(string path, string? labelsPath);
+    /// <summary>
+    /// Reads the file; <see cref="Load"/> then checks emptiness and id uniqueness using the lines. With
+    /// <paramref name="labelled"/> false (<see cref="LoadUnlabelled"/>) the label/answer is neither required nor read.
+    /// </summary>
+    protected abstract List<(long Line, TaskExample Example)> Read(string path, string? labelsPath, bool labelled);
 
     protected static List<(long Line, TaskExample Example)> ReadJsonLines(string path, Func<JsonRecord, TaskExample> map) =>
         JsonInput.ReadLines(path, r => (r.Line, map(r)));
@@ -61,7 +75,7 @@ public abstract class MultipleChoiceTask : TaskBase
     }
 
     /// <summary>An example whose continuations are the raw choices behind lm-eval's target delimiter.</summary>
-    protected static TaskExample Choice(string id, string context, IEnumerable<string> rawChoices, int gold) =>
+    protected static TaskExample Choice(string id, string context, IEnumerable<string> rawChoices, int? gold) =>
         new(id, context, [.. rawChoices.Select(c => TaskExample.TargetDelimiter + c)], gold, Target: null);
 }
 
@@ -76,6 +90,6 @@ public abstract class GenerativeTask : TaskBase
         new(example.Context, TaskExample.TargetDelimiter + (example.Target
             ?? throw new ArgumentException($"example '{example.Id}' has no target", nameof(example))));
 
-    protected static TaskExample Prompt(string id, string prompt, string target, IReadOnlyDictionary<string, string>? extra = null) =>
+    protected static TaskExample Prompt(string id, string prompt, string? target, IReadOnlyDictionary<string, string>? extra = null) =>
         new(id, prompt, [], Gold: null, target, extra);
 }

@@ -1,41 +1,78 @@
 using Muscle.Adapters;
 using Muscle.Evaluation;
 using Muscle.Models;
+using Muscle.Tasks;
 using Muscle.Tokenization;
 using Muscle.Training.Losses;
 using static TorchSharp.torch;
 
 namespace Muscle.Training;
 
-/// <summary>The multiple-choice view of a split: every item's choice sequences and its gold index.</summary>
-public sealed record ChoiceItems(IReadOnlyList<IReadOnlyList<EncodedPair>> Choices, IReadOnlyList<int> Gold)
+/// <summary>Every item's choice sequences (context + continuation per choice, as lm-eval encodes them), without gold.</summary>
+public sealed record ChoiceSequences(IReadOnlyList<IReadOnlyList<EncodedPair>> Train, IReadOnlyList<IReadOnlyList<EncodedPair>> Valid)
 {
-    public int Count => Choices.Count;
+    /// <summary>Each example's choices encoded exactly as the scorer and the training batches see them.</summary>
+    public static List<IReadOnlyList<EncodedPair>> Encode(IEnumerable<TaskExample> examples, MuscleTokenizer tokenizer, int maxSeqLen) =>
+        examples.Select(ex => (IReadOnlyList<EncodedPair>)ex.Requests().Select(r => tokenizer.Encode(r.Context, r.Continuation, maxSeqLen)).ToList())
+                .ToList();
 
     /// <summary>[item][choice] Σ log p(choice tokens | context) under a frozen model (the teachers' part, computed once).</summary>
-    public double[][] Score(ICausalLM model, int batchSize, int padId)
+    public static double[][] Score(IReadOnlyList<IReadOnlyList<EncodedPair>> choices, ICausalLM model, int batchSize, int padId)
     {
-        var flat = Choices.SelectMany(c => c).ToList();
+        var flat = choices.SelectMany(c => c).ToList();
         var scores = LoglikelihoodScorer.Score(model, flat, batchSize, padId);
-        var result = new double[Count][];
+        var result = new double[choices.Count][];
         var k = 0;
-        for (var i = 0; i < Count; i++)
+        for (var i = 0; i < choices.Count; i++)
         {
-            result[i] = new double[Choices[i].Count];
+            result[i] = new double[choices[i].Count];
             for (var c = 0; c < result[i].Length; c++) result[i][c] = scores[k++].LogLikelihood;
         }
         return result;
     }
 }
 
-/// <summary>Both teachers' choice scores for the training and validation items (exact, computed before training).</summary>
-public sealed record TeacherChoiceScores(double[][] OldTrain, double[][] NewTrain, double[][] OldValid, double[][] NewValid);
+/// <summary>The multiple-choice view of the items a choice-level objective trains on: choice sequences and gold index.</summary>
+public sealed record ChoiceItems(IReadOnlyList<IReadOnlyList<EncodedPair>> Choices, IReadOnlyList<int> Gold)
+{
+    public int Count => Choices.Count;
+
+    /// <summary>[item][choice] the items' choice scores under a frozen model.</summary>
+    public double[][] Score(ICausalLM model, int batchSize, int padId) => ChoiceSequences.Score(Choices, model, batchSize, padId);
+}
+
+/// <summary>
+/// Both teachers' choice scores for the training and validation items, [item][choice]. Exact mode and the teacher cache
+/// both get them from <see cref="Compute"/>, so cached scores are the exact ones bit for bit.
+/// </summary>
+public sealed record TeacherChoiceScores(double[][] OldTrain, double[][] NewTrain, double[][] OldValid, double[][] NewValid)
+{
+    /// <summary>Runs both frozen teachers over every choice; leaves the new task adapter attached to the new base.</summary>
+    public static TeacherChoiceScores Compute(TaskModel oldModel, TaskModel newModel, ChoiceSequences items, int batchSize, int padId)
+    {
+        if (newModel.Adapter is null) throw new ArgumentException("the new teacher needs its task adapter", nameof(newModel));
+        var oldTrain = ChoiceSequences.Score(items.Train, oldModel.Model, batchSize, padId);
+        var oldValid = ChoiceSequences.Score(items.Valid, oldModel.Model, batchSize, padId);
+        newModel.Adapter.AttachTo(newModel.Model);
+        var newTrain = ChoiceSequences.Score(items.Train, newModel.Model, batchSize, padId);
+        var newValid = ChoiceSequences.Score(items.Valid, newModel.Model, batchSize, padId);
+        return new TeacherChoiceScores(oldTrain, newTrain, oldValid, newValid);
+    }
+
+    /// <summary>The training rows of <paramref name="items"/> (in that order); validation rows unchanged.</summary>
+    public TeacherChoiceScores SelectTrain(IReadOnlyList<int> items) =>
+        this with { OldTrain = [.. items.Select(i => OldTrain[i])], NewTrain = [.. items.Select(i => NewTrain[i])] };
+}
 
 /// <summary>
 /// The compatibility objective of <c>muscle-choice</c> and <c>focal-choice</c>: one student forward over all choices
 /// of each item gives the choice distribution (and the gold row's token CE from the same logits); the teachers'
 /// choice scores are fixed and computed once. Item terms are averaged over the step's items, token terms over its
-/// counted tokens. <c>--with-token-loss</c> adds the paper's token-level <c>muscle</c> term on the gold sequences.
+/// counted tokens. <c>--with-token-loss</c> adds the paper's token-level <c>muscle</c> term on the token split
+/// (a labelled item's gold sequence; a transfer item's input text, see <see cref="TransferSet"/>).
+/// <para>Transfer items (objective items from <c>firstTransfer</c> on) carry their pseudo-gold in
+/// <see cref="ChoiceItems.Gold"/>: the choice both teachers pick; items where they disagree never reach the objective,
+/// <c>transferSkipped</c> only reports how many.</para>
 /// </summary>
 public sealed class ChoiceCompatibilityObjective : ITrainingObjective
 {
@@ -47,18 +84,25 @@ public sealed class ChoiceCompatibilityObjective : ITrainingObjective
     private readonly ITeacherSource? _tokenTeachers;
     private readonly CompatibilityLossOptions _options;
     private readonly DeviceSum _compSum = new(), _ceSum = new(), _aligned = new(), _correct = new();
-    private long _items, _tokens;
+    private readonly long[] _goldRowCounted;
+    private readonly int _firstTransfer, _transferSkipped;
+    private long _items, _tokens, _transferItems;
     private double _validComp = double.NaN, _validChoiceAcc = double.NaN;
 
     public ChoiceCompatibilityObjective(ICausalLM newModel, LoraAdapter student, ChoiceItems train, ChoiceItems valid,
                                         TokenizedSplit gold, TeacherChoiceScores teachers, ITeacherSource? tokenTeachers,
-                                        CompatibilityLossOptions options)
+                                        CompatibilityLossOptions options, int? firstTransfer = null, int transferSkipped = 0)
     {
         options.Validate();
         if (!options.Strategy.IsChoiceLevel()) throw new ArgumentException("token-level strategies use CompatibilityObjective", nameof(options));
         if (options.WithTokenLoss && tokenTeachers is null) throw new ArgumentException("--with-token-loss needs token teachers", nameof(tokenTeachers));
         (_newModel, _student, _train, _valid, _gold, _teachers, _tokenTeachers, _options) =
             (newModel, student, train, valid, gold, teachers, tokenTeachers, options);
+        if (gold.Train.Count != train.Count) throw new ArgumentException("one token sequence per training item", nameof(gold));
+        _firstTransfer = firstTransfer ?? train.Count;
+        _transferSkipped = transferSkipped;
+        // The gold row's counted CE targets per item (ChoiceBatch counts them as CausalBatch does), known before a step runs.
+        _goldRowCounted = [.. Enumerable.Range(0, train.Count).Select(i => TokenizedSplit.Counted(train.Choices[i][train.Gold[i]], gold.LossOn))];
     }
 
     public int TrainCount => _train.Count;
@@ -70,6 +114,9 @@ public sealed class ChoiceCompatibilityObjective : ITrainingObjective
     {
         using var scope = NewDisposeScope();
         var device = _newModel.Device();
+        // A labelled item's gold row is its token sequence, so both counts agree; a transfer item's token sequence is its
+        // input text alone, shorter than the pseudo-gold row.
+        var nCe = Math.Max(1, stepItems.Sum(i => _goldRowCounted[i]));
         var nTokens = Math.Max(1, _gold.CountedTokens(stepItems));
         using var batch = ChoiceBatch.Build(microItems.Select(i => _train.Choices[i]).ToList(), microItems.Select(i => _train.Gold[i]).ToList(),
                                             _gold.LossOn, _gold.PadId, device);
@@ -83,7 +130,7 @@ public sealed class ChoiceCompatibilityObjective : ITrainingObjective
             logits.reshape(-1, v).index_select(0, batch.GoldPositions).to_type(ScalarType.Float32), batch.GoldLabels,
             reduction: nn.Reduction.Sum);
         var comp = terms.CompSum / stepItems.Count;
-        var ce = ceSum / nTokens;
+        var ce = ceSum / nCe;
         var loss = _options.Strategy == CompatibilityStrategy.FocalChoice ? ce + comp
                  : _options.CeWeight is double lambda ? lambda * comp + (1 - lambda) * ce
                  : comp;
@@ -102,6 +149,7 @@ public sealed class ChoiceCompatibilityObjective : ITrainingObjective
         _aligned.Add(terms.AlignedOld);
         _correct.Add(terms.StudentCorrect);
         _items += microItems.Count;
+        _transferItems += microItems.Count(i => i >= _firstTransfer);
         _tokens += batch.GoldCounted;
         return loss.MoveToOuterDisposeScope();
     }
@@ -138,10 +186,16 @@ public sealed class ChoiceCompatibilityObjective : ITrainingObjective
             stats["train_ce"] = _ceSum.Take() / Math.Max(1, _tokens);
             stats["aligned_to_old"] = _aligned.Take() / _items;
             stats["train_choice_acc"] = _correct.Take() / _items;
+            stats["train_items"] = _items;
+        }
+        if (_firstTransfer < _train.Count || _transferSkipped > 0)
+        {
+            stats["transfer_items"] = _transferItems;
+            stats["transfer_skipped"] = _transferSkipped;
         }
         if (!double.IsNaN(_validComp)) stats["valid_l_comp"] = _validComp;
         if (!double.IsNaN(_validChoiceAcc)) stats["valid_choice_acc"] = _validChoiceAcc;
-        (_items, _tokens) = (0, 0);
+        (_items, _tokens, _transferItems) = (0, 0, 0);
         (_validComp, _validChoiceAcc) = (double.NaN, double.NaN);
         return stats;
     }

@@ -60,10 +60,13 @@ public sealed class CompatibilityObjective : ITrainingObjective
     private readonly ITeacherSource _teachers;
     private readonly CompatibilityLossOptions _options;
     private readonly DeviceSum _compSum = new(), _ceSum = new(), _aligned = new();
-    private long _counted;
+    private readonly int _firstTransfer;
+    private long _counted, _items, _transferItems;
 
+    /// <param name="firstTransfer">Training items from this index on are <c>--transfer</c> inputs (counted in the epoch
+    /// stats; their sequences already count every token, see <see cref="TransferSet"/>); null: none.</param>
     public CompatibilityObjective(ICausalLM newModel, LoraAdapter student, TokenizedSplit data, ITeacherSource teachers,
-                                  CompatibilityLossOptions options)
+                                  CompatibilityLossOptions options, int? firstTransfer = null)
     {
         options.Validate();
         if (options.Strategy.IsChoiceLevel())
@@ -73,6 +76,7 @@ public sealed class CompatibilityObjective : ITrainingObjective
         _data = data;
         _teachers = teachers;
         _options = options;
+        _firstTransfer = firstTransfer ?? data.Train.Count;
     }
 
     public int TrainCount => _data.Train.Count;
@@ -92,6 +96,8 @@ public sealed class CompatibilityObjective : ITrainingObjective
         if (n == 0 || batch.CountedTokens == 0) return zeros(1, requires_grad: true).sum().MoveToOuterDisposeScope();
         var terms = Terms(batch, microItems, training: true);
         Accumulate(terms, batch.CountedTokens);
+        _items += microItems.Count;
+        _transferItems += microItems.Count(i => i >= _firstTransfer);
         return (terms.Total / n).MoveToOuterDisposeScope();
     }
 
@@ -146,9 +152,11 @@ public sealed class CompatibilityObjective : ITrainingObjective
             stats["train_l_comp"] = _compSum.Take() / _counted;
             stats["train_ce"] = _ceSum.Take() / _counted;
             stats["aligned_to_old"] = _aligned.Take() / _counted;
+            stats["train_items"] = _items;
         }
+        if (_firstTransfer < _data.Train.Count) stats["transfer_items"] = _transferItems;
         if (!double.IsNaN(_validComp)) stats["valid_l_comp"] = _validComp;
-        (_counted, _validComp) = (0, double.NaN);
+        (_counted, _items, _transferItems, _validComp) = (0, 0, 0, double.NaN);
         return stats;
     }
 }

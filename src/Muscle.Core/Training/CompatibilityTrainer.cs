@@ -19,11 +19,15 @@ public static class CompatibilityTrainer
     public static TrainingResult Train(UpdatePair models, TaskData data, AdapterTrainingOptions options,
                                        CompatibilityLossOptions lossOptions, string outDir, bool resume, ScalarType dtype,
                                        IProgress<TrainingProgress>? progress = null, Device? device = null,
-                                       TeacherCacheOptions? teacherCache = null)
+                                       TeacherCacheOptions? teacherCache = null, TransferSet? transfer = null)
     {
         options.Validate();
         lossOptions.Validate();
         teacherCache?.Validate(lossOptions.Strategy);
+        var choiceLevel = lossOptions.Strategy.IsChoiceLevel();
+        var multipleChoice = data.Task.Kind == Tasks.TaskKind.MultipleChoice;
+        if (choiceLevel && !multipleChoice)
+            throw new MuscleInputException($"strategy {lossOptions.Strategy.Id()} distils over answer choices: it needs a multiple-choice task, not {data.Task.Name}");
         var layout = new TrainingRunLayout(outDir);
         AdapterTrainer.GuardOutput(layout, resume);
         // With a teacher cache the old model is loaded (and freed) only by TeacherCache.Open, if the cache needs building.
@@ -32,48 +36,54 @@ public static class CompatibilityTrainer
         if (oldModel is not null) RequireSharedVocabulary(oldModel, newModel);
 
         var tokenizer = newModel.Tokenizer;
+        // Training items: the labelled ones, then the transfer items (TransferSet states the rule).
+        var trainItems = data.Train.Concat(transfer?.Items ?? []).ToList();
         var split = new TokenizedSplit(
-            TaskData.Encode(data.Task, data.Train, tokenizer, options.MaxSeqLen),
+            [.. TaskData.Encode(data.Task, data.Train, tokenizer, options.MaxSeqLen), .. transfer?.EncodeInputs(tokenizer, options.MaxSeqLen) ?? []],
             TaskData.Encode(data.Task, data.Valid, tokenizer, options.MaxSeqLen),
             options.LossOn, tokenizer.PadId ?? tokenizer.EosId ?? 0);
+        var choices = choiceLevel || (teacherCache?.KeepChoices == true && multipleChoice)
+            ? new ChoiceSequences(ChoiceSequences.Encode(trainItems, tokenizer, options.MaxSeqLen),
+                                  ChoiceSequences.Encode(data.Valid, tokenizer, options.MaxSeqLen))
+            : null;
 
         var newTaskAdapter = newModel.Adapter!;
         newTaskAdapter.RequiresGrad(false);
         using var cached = teacherCache is null ? null : TeacherCache.Open(teacherCache, models, newModel, split, options.MaxSeqLen,
-                                                                           options.BatchSize, lossOptions.Temperature, dtype, progress);
+            options.BatchSize, lossOptions.Temperature, dtype, progress, choices: choices,
+            tokens: !choiceLevel || lossOptions.WithTokenLoss || teacherCache.KeepTokens);
+        // The teachers' choice scores are fixed: from the cache, or computed once before training (same computation).
+        var choiceScores = !choiceLevel ? null
+            : cached?.ChoiceScores ?? TeacherChoiceScores.Compute(oldModel!, newModel, choices!, options.BatchSize, split.PadId);
         using var student = newTaskAdapter.Clone(); // MUSCLE: initialised from the new task adapter
         student.RequiresGrad(true);
         student.AttachTo(newModel.Model);
         ITeacherSource teachers = cached ?? (ITeacherSource)new ExactTeachers(oldModel!.Model, newModel.Model, newTaskAdapter, student, lossOptions.Temperature);
-        ITrainingObjective objective = lossOptions.Strategy.IsChoiceLevel()
-            ? ChoiceObjective(data, options, lossOptions, oldModel!, newModel, student, split, teachers) // choice-level refuses --teacher-cache: loaded
-            : new CompatibilityObjective(newModel.Model, student, split, teachers, lossOptions);
+        ITrainingObjective objective = choiceLevel
+            ? ChoiceObjective(data, lossOptions, newModel, student, split, choices!, choiceScores!, teachers)
+            : new CompatibilityObjective(newModel.Model, student, split, teachers, lossOptions, firstTransfer: data.Train.Count);
         var loop = new TrainingLoop(newModel.Model, student, options, objective, progress);
         return loop.Run(layout, resume, Path.GetFullPath(models.NewModelDir));
     }
 
-    private static ChoiceCompatibilityObjective ChoiceObjective(TaskData data, AdapterTrainingOptions options,
-        CompatibilityLossOptions lossOptions, TaskModel oldModel, TaskModel newModel, LoraAdapter student, TokenizedSplit split,
-        ITeacherSource teachers)
+    /// <summary>
+    /// The choice-level objective over the labelled items and the transfer items both teachers agree on (their shared
+    /// choice argmax is the pseudo-gold); <paramref name="split"/>, <paramref name="choices"/> and <paramref name="scores"/>
+    /// cover every item, labelled then transfer.
+    /// </summary>
+    private static ChoiceCompatibilityObjective ChoiceObjective(TaskData data, CompatibilityLossOptions lossOptions, TaskModel newModel,
+        LoraAdapter student, TokenizedSplit split, ChoiceSequences choices, TeacherChoiceScores scores, ITeacherSource teachers)
     {
-        if (data.Task.Kind != Tasks.TaskKind.MultipleChoice)
-            throw new MuscleInputException($"strategy {lossOptions.Strategy.Id()} distils over answer choices: it needs a multiple-choice task, not {data.Task.Name}");
-        var tokenizer = newModel.Tokenizer;
-        ChoiceItems Items(IReadOnlyList<Tasks.TaskExample> examples) => new(
-            examples.Select(ex => (IReadOnlyList<EncodedPair>)ex.Requests().Select(r => tokenizer.Encode(r.Context, r.Continuation, options.MaxSeqLen)).ToList()).ToList(),
-            examples.Select(ex => ex.Gold ?? throw new MuscleInputException($"item '{ex.Id}' has no gold choice")).ToList());
-        var train = Items(data.Train);
-        var valid = Items(data.Valid);
-        var pad = split.PadId;
-        // The teachers' choice scores are fixed: compute them once, before training.
-        var oldTrain = train.Score(oldModel.Model, options.BatchSize, pad);
-        var oldValid = valid.Score(oldModel.Model, options.BatchSize, pad);
-        newModel.Adapter!.AttachTo(newModel.Model);
-        var newTrain = train.Score(newModel.Model, options.BatchSize, pad);
-        var newValid = valid.Score(newModel.Model, options.BatchSize, pad);
-        student.AttachTo(newModel.Model);
-        return new ChoiceCompatibilityObjective(newModel.Model, student, train, valid, split,
-            new TeacherChoiceScores(oldTrain, newTrain, oldValid, newValid), lossOptions.WithTokenLoss ? teachers : null, lossOptions);
+        static int Gold(Tasks.TaskExample ex) => ex.Gold ?? throw new MuscleInputException($"item '{ex.Id}' has no gold choice");
+        var (kept, gold) = TransferSet.PseudoGold(data.Train.Select(Gold).ToList(), scores);
+        var skipped = choices.Train.Count - kept.Count;
+        var subset = kept.Count < choices.Train.Count;
+        var train = new ChoiceItems([.. kept.Select(i => choices.Train[i])], gold);
+        var valid = new ChoiceItems(choices.Valid, data.Valid.Select(Gold).ToList());
+        var tokenSplit = subset ? new TokenizedSplit([.. kept.Select(i => split.Train[i])], split.Valid, split.LossOn, split.PadId) : split;
+        var tokenTeachers = !lossOptions.WithTokenLoss ? null : subset ? new SubsetTeachers(teachers, kept) : teachers;
+        return new ChoiceCompatibilityObjective(newModel.Model, student, train, valid, tokenSplit, subset ? scores.SelectTrain(kept) : scores,
+            tokenTeachers, lossOptions, firstTransfer: data.Train.Count, transferSkipped: skipped);
     }
 
     /// <summary>The KL needs one vocabulary: refuse bases whose tokenizers or vocabulary sizes differ (MUSCLE-SPEC.md §8).</summary>

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Muscle.Tokenization;
 using static TorchSharp.torch;
 
 namespace Muscle.Training;
@@ -15,7 +16,13 @@ namespace Muscle.Training;
 internal static class TeacherCacheManifest
 {
     public const string FileName = "manifest.json";
-    public const string Format = "muscle-teacher-cache/1";
+    public const string Format = "muscle-teacher-cache/2";
+
+    /// <summary>Manifest flag: the token-level top-k part (shards) is present.</summary>
+    public const string TokensKey = "tokens";
+
+    /// <summary>Manifest key of the choice part: the hash of the scored choice sequences (absent without that part).</summary>
+    public const string ChoicesKey = "choice_sequences_sha256";
 
     /// <summary>The keys a cache must match to be reused.</summary>
     public static JsonObject Key(UpdatePair models, TokenizedSplit split, int maxSeqLen, double temperature,
@@ -91,7 +98,13 @@ internal static class TeacherCacheManifest
         new DirectoryInfo(dir).EnumerateFiles().Where(f => !f.Name.StartsWith('.')).OrderBy(f => f.Name, StringComparer.Ordinal);
 
     /// <summary>SHA-256 of every sequence's ids and context length, train then validation, in item order.</summary>
-    private static string SequencesHash(TokenizedSplit split)
+    private static string SequencesHash(TokenizedSplit split) =>
+        Hash([split.Train.Select(p => (IReadOnlyList<EncodedPair>)[p]).ToList(), split.Valid.Select(p => (IReadOnlyList<EncodedPair>)[p]).ToList()]);
+
+    /// <summary>SHA-256 of every item's choice sequences (each item's count, then every sequence's ids and context length), train then validation.</summary>
+    public static string ChoicesHash(ChoiceSequences choices) => Hash([choices.Train, choices.Valid]);
+
+    private static string Hash(IReadOnlyList<IReadOnlyList<IReadOnlyList<EncodedPair>>> parts)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var word = new byte[4];
@@ -100,14 +113,18 @@ internal static class TeacherCacheManifest
             BinaryPrimitives.WriteInt32LittleEndian(word, v);
             hash.AppendData(word);
         }
-        foreach (var part in new[] { split.Train, split.Valid })
+        foreach (var part in parts)
         {
             Add(part.Count);
-            foreach (var pair in part)
+            foreach (var item in part)
             {
-                Add(pair.ContextLength);
-                Add(pair.Ids.Length);
-                foreach (var id in pair.Ids) Add(id);
+                Add(item.Count);
+                foreach (var pair in item)
+                {
+                    Add(pair.ContextLength);
+                    Add(pair.Ids.Length);
+                    foreach (var id in pair.Ids) Add(id);
+                }
             }
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset());

@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace Muscle.Training;
 
 /// <summary>
-/// <c>--teacher-cache DIR</c>: where both teachers' per-token summaries live, and how much of each distribution to keep.
+/// <c>--teacher-cache DIR</c>: where both teachers' per-token summaries (token-level strategies, <c>--with-token-loss</c>)
+/// and per-choice scores (choice-level strategies) live, and how much of each token distribution to keep.
 /// </summary>
 /// <param name="Dir">The cache directory (created if absent; refused if it holds anything but a teacher cache).</param>
 public sealed record TeacherCacheOptions(string Dir)
@@ -21,6 +22,15 @@ public sealed record TeacherCacheOptions(string Dir)
     /// <summary>Counted tokens per shard file: bounds the memory of the build pass, not the result.</summary>
     public int ShardTokens { get; init; } = 1 << 16;
 
+    /// <summary>
+    /// Build the token-level top-k part even if this run does not need it (a choice-level strategy without
+    /// <c>--with-token-loss</c>). <c>muscle ablate</c> sets the union of its arms' needs, so one build serves every arm.
+    /// </summary>
+    public bool KeepTokens { get; init; }
+
+    /// <summary>Build the per-choice scores even if this run is token-level (multiple-choice tasks only; see <see cref="KeepTokens"/>).</summary>
+    public bool KeepChoices { get; init; }
+
     public void Validate(CompatibilityStrategy strategy)
     {
         if (K < 1) throw new MuscleInputException($"--teacher-cache-k must be >= 1, got {K}");
@@ -29,17 +39,15 @@ public sealed record TeacherCacheOptions(string Dir)
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ShardTokens);
         if (strategy == CompatibilityStrategy.FocalLm)
             throw new MuscleInputException("strategy focal-lm matches the old model's full logits, which --teacher-cache does not keep: drop --teacher-cache");
-        if (strategy.IsChoiceLevel())
-            throw new MuscleInputException($"strategy {strategy.Id()} is choice-level; --teacher-cache stores token-level teachers only");
     }
 }
 
 /// <summary>What <see cref="TeacherCache.Open"/> did with the directory.</summary>
 public enum TeacherCacheStatus
 {
-    /// <summary>No cache was there: both teachers ran once over every training and validation sequence.</summary>
+    /// <summary>No cache was there: both teachers ran once over every training and validation sequence (or choice).</summary>
     Built,
-    /// <summary>A cache was there but its manifest no longer matched the run (see <see cref="CachedTeachers.StaleReason"/>): rebuilt.</summary>
+    /// <summary>A cache was there but its manifest no longer matched the run, or lacked a part it needs (see <see cref="CachedTeachers.StaleReason"/>): rebuilt.</summary>
     Rebuilt,
     /// <summary>The manifest matched: no teacher was loaded.</summary>
     Reused,

@@ -8,7 +8,8 @@ namespace Muscle.Training;
 // Shapes: N counted tokens of a micro-batch, V vocabulary, k cached entries per token.
 
 /// <summary>
-/// The teachers of a run, read from a teacher cache (<see cref="TeacherCache"/>). Only the rows of the batch's items are
+/// The teachers of a run, read from a teacher cache (<see cref="TeacherCache"/>): the choice scores, small, in memory;
+/// the token part read per batch. Only the rows of the batch's items are
 /// read, straight from the shard files into tensors (the OS page cache does the caching), so memory does not grow with
 /// the data set. Item i's rows are contiguous and CausalBatch counts positions row-major over the items it is given, so
 /// the rows of items [i1, i2, ...] concatenated in that order line up with <see cref="CausalBatch.CountedPositions"/>.
@@ -24,6 +25,9 @@ public sealed class CachedTeachers : ITeacherSource, IDisposable
         Status = status;
         StaleReason = staleReason;
         K = manifest["k_effective"]!.GetValue<int>();
+        HasTokens = manifest[TeacherCacheManifest.TokensKey]?.GetValue<bool>() == true;
+        if (manifest["choice_file"] is JsonObject choiceFile)
+            ChoiceScores = TeacherCache.ReadChoiceScores(Path.Combine(dir, choiceFile["file"]!.GetValue<string>()));
         _train = new Part(manifest["train_items"]!.GetValue<int>());
         _valid = new Part(manifest["valid_items"]!.GetValue<int>());
         try
@@ -59,9 +63,16 @@ public sealed class CachedTeachers : ITeacherSource, IDisposable
     /// <summary>Top-k entries kept per token (the requested k, capped at V).</summary>
     public int K { get; }
 
+    /// <summary>Whether the token-level part was built (else <see cref="Teachers"/> refuses).</summary>
+    public bool HasTokens { get; }
+
+    /// <summary>Both teachers' per-choice scores, when the cache was built for a choice-level run; else null.</summary>
+    public TeacherChoiceScores? ChoiceScores { get; }
+
     public (ITeacherTokens? Old, ITeacherTokens? New) Teachers(CausalBatch batch, IReadOnlyList<int> items, bool training,
                                                                 bool needOld, bool needNew)
     {
+        if (!HasTokens) throw new InvalidOperationException($"the teacher cache in {Dir} was built without its token-level part");
         var part = training ? _train : _valid;
         var rows = items.Sum(i => (long)part.Rows[i].Count);
         if (rows != batch.CountedTokens)

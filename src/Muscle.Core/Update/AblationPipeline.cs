@@ -63,6 +63,8 @@ public static class AblationPipeline
         var data = TaskData.Load(r.Task, r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels, r.Training);
         var test = data.Task.Load(r.TestFile, r.TestLabels);
         var arms = Arms(armIds, r.Compatibility, data.Task.Kind == TaskKind.MultipleChoice);
+        var cache = SharedCache(r.TeacherCache, arms);
+        var transfer = UpdatePipeline.LoadTransfer(r, data);
         AtomicFile.EnsureDirectory(r.OutDir); // after the inputs and arms are checked: a bad one leaves no empty run directory
         var predictions = Path.Combine(r.OutDir, "predictions");
 
@@ -72,14 +74,16 @@ public static class AblationPipeline
         foreach (var arm in arms)
         {
             var adapterDir = Path.Combine(r.OutDir, "arms", arm.Name);
-            Stages.Run(r.OutDir, "train-" + arm.Name, new
+            var armCache = UsesCache(arm) ? cache : null;
+            Stages.Run(r.OutDir, "train-" + arm.Name, UpdatePipeline.CompatInputs(r, new
             {
                 r.OldModelDir, old = Stages.Fingerprint(Path.Combine(r.OldAdapterDir, LoraAdapter.WeightsFileName)), r.NewModelDir,
                 neu = Stages.Fingerprint(Path.Combine(r.NewAdapterDir, LoraAdapter.WeightsFileName)),
                 data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels), r.Training, arm.Loss,
                 strategy = arm.Loss.Strategy.Id(),
-            }, skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, r.NewAdapterDir),
-                data, r.Training, arm.Loss, adapterDir, resume, r.DType, UpdatePipeline.Forward(progress, $"train {arm.Name}")));
+            }, armCache), skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, r.NewAdapterDir),
+                data, r.Training, arm.Loss, adapterDir, resume, r.DType, UpdatePipeline.Forward(progress, $"train {arm.Name}"),
+                teacherCache: armCache, transfer: transfer));
             UpdatePipeline.Predict(r, data.Task, test, arm.Name, r.NewModelDir, adapterDir, skipped, progress);
             var comparison = UpdatePipeline.Compare(predictions, arm.Name);
             CompatibilityReport.Write(Path.Combine(r.OutDir, "reports", arm.Name), comparison);
@@ -102,6 +106,19 @@ public static class AblationPipeline
         AtomicFile.WriteAllText(Path.Combine(r.OutDir, "results.json"), results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         return rows;
     }
+
+    /// <summary>focal-lm matches the old model's full logits, which no cache keeps: that arm alone runs exact teachers.</summary>
+    private static bool UsesCache(AblationArm arm) => arm.Loss.Strategy != CompatibilityStrategy.FocalLm;
+
+    /// <summary>
+    /// One <c>--teacher-cache</c> for every arm (the teachers are the same): asked for the union of the arms' parts, it is
+    /// built by the first arm and reused by the rest; the token part only if some arm distils per token.
+    /// </summary>
+    internal static TeacherCacheOptions? SharedCache(TeacherCacheOptions? cache, IReadOnlyList<AblationArm> arms) => cache is null ? null : cache with
+    {
+        KeepTokens = arms.Where(UsesCache).Any(a => !a.Loss.Strategy.IsChoiceLevel() || a.Loss.WithTokenLoss),
+        KeepChoices = arms.Any(a => a.Loss.Strategy.IsChoiceLevel()),
+    };
 
     /// <summary>Table 7's columns from a compare JSON: ΔNFR_c, Δ%NFR_c, ΔPFR_c = PFR_c − PFR, Δacc_c (score for continuous metrics).</summary>
     public static AblationRow Row(string arm, string comparisonJson)

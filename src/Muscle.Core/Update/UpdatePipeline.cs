@@ -35,6 +35,12 @@ public sealed record UpdateRequest
     public CompatibilityLossOptions Compatibility { get; init; } = new();
     public EvaluationOptions Evaluation { get; init; } = new();
     public ScalarType DType { get; init; } = ScalarType.Float32;
+
+    /// <summary><c>--teacher-cache</c>: where the compatibility training keeps its teachers (null: exact teachers, the default).</summary>
+    public TeacherCacheOptions? TeacherCache { get; init; }
+
+    /// <summary><c>--transfer</c>: unlabelled inputs the compatibility training distils on too (rule: <see cref="TransferSet"/>); null: none.</summary>
+    public string? TransferFile { get; init; }
 }
 
 /// <summary>Outcome of an update: where everything is, and the comparison of v1, v2 and the compatibility model.</summary>
@@ -54,8 +60,10 @@ public static class UpdatePipeline
     public static UpdateResult Run(UpdateRequest r, IProgress<StageProgress>? progress = null)
     {
         var skipped = new List<string>();
+        r.TeacherCache?.Validate(r.Compatibility.Strategy);
         var data = TaskData.Load(r.Task, r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels, r.Training);
         var test = data.Task.Load(r.TestFile, r.TestLabels);
+        var transfer = LoadTransfer(r, data);
         AtomicFile.EnsureDirectory(r.OutDir); // after the inputs are read: a bad input leaves no empty run directory
 
         // Stage 1: the v2 task adapter, same LoRA shape as v1's and the same training recipe.
@@ -70,13 +78,14 @@ public static class UpdatePipeline
 
         // Stage 2: the compatibility adapter.
         var compat = Path.Combine(r.OutDir, "compat-adapter");
-        Stages.Run(r.OutDir, "compat-adapter", new
+        Stages.Run(r.OutDir, "compat-adapter", CompatInputs(r, new
         {
             r.OldModelDir, old = Stages.Fingerprint(Path.Combine(r.OldAdapterDir, LoraAdapter.WeightsFileName)), r.NewModelDir,
             neu = Stages.Fingerprint(Path.Combine(newAdapter, LoraAdapter.WeightsFileName)), data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels),
             r.Training, strategy = r.Compatibility.Strategy.Id(), r.Compatibility,
-        }, skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, newAdapter),
-            data, r.Training, r.Compatibility, compat, resume, r.DType, Forward(progress, $"train compatibility adapter ({r.Compatibility.Strategy.Id()})")));
+        }, r.TeacherCache), skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, newAdapter),
+            data, r.Training, r.Compatibility, compat, resume, r.DType, Forward(progress, $"train compatibility adapter ({r.Compatibility.Strategy.Id()})"),
+            teacherCache: r.TeacherCache, transfer: transfer));
 
         // Stage 3: predictions of v1, v2 and the compatibility model on the test set.
         var predictions = Path.Combine(r.OutDir, "predictions");
@@ -130,7 +139,20 @@ public static class UpdatePipeline
         };
     }
 
+    /// <summary>
+    /// A compatibility stage's fingerprint: <paramref name="inputs"/>, plus the teacher cache's k when one is used (a
+    /// truncated cache changes the token-level loss) and the transfer file. Without either option the fingerprint is
+    /// the one earlier runs wrote.
+    /// </summary>
+    internal static object CompatInputs(UpdateRequest r, object inputs, TeacherCacheOptions? cache) =>
+        cache is null && r.TransferFile is null ? inputs
+            : new { inputs, teacher_cache_k = cache?.K, transfer = r.TransferFile is null ? null : Stages.Fingerprint(r.TransferFile) };
+
+    internal static TransferSet? LoadTransfer(UpdateRequest r, TaskData data) =>
+        r.TransferFile is null ? null : TransferSet.Load(data, r.TransferFile);
+
     internal static IProgress<TrainingProgress>? Forward(IProgress<StageProgress>? progress, string stage) =>
         progress is null ? null : new SyncProgress<TrainingProgress>(t => progress.Report(new StageProgress(stage, t.Step, t.TotalSteps,
-            t.ValidationLoss is double v ? $"epoch {t.Epoch}/{t.Epochs} valid {v:F4}" : $"epoch {t.Epoch}/{t.Epochs} loss {t.Loss:F4} {t.TokensPerSecond:F0} tok/s")));
+            t.Message?.StartsWith("teacher cache", StringComparison.Ordinal) == true ? t.Message
+            : t.ValidationLoss is double v ? $"epoch {t.Epoch}/{t.Epochs} valid {v:F4}" : $"epoch {t.Epoch}/{t.Epochs} loss {t.Loss:F4} {t.TokensPerSecond:F0} tok/s")));
 }

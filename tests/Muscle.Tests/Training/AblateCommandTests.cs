@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using Muscle.Cli.Infrastructure;
+using Muscle.Infrastructure;
+using Muscle.Update;
 
 namespace Muscle.Tests.Training;
 
@@ -30,6 +32,43 @@ public class AblateCommandTests(TinyUpdateFixture fx) : IClassFixture<TinyUpdate
             var c = arm!["compare"]!;
             Assert.Equal(c["acc_compat"]!.GetValue<double>() - c["acc_new"]!.GetValue<double>(), arm["delta_acc_c"]!.GetValue<double>(), 9);
             Assert.Equal(c["pfr_c"]!.GetValue<double>() - c["pfr"]!.GetValue<double>(), arm["delta_pfr_c"]!.GetValue<double>(), 9);
+        }
+    }
+
+    /// <summary>
+    /// --teacher-cache and --transfer in ablate: one cache for all arms, built once with the parts every arm needs (the token part for
+    /// muscle, the choice scores for muscle-choice) and reused by the others; focal-lm runs its exact teachers.
+    /// </summary>
+    [Fact]
+    public void AblateSharesOneTeacherCacheBuiltOnceAcrossItsArms()
+    {
+        var test = TinyTaskWorld.WriteMajorityTask(Path.Combine(fx.Root, "ablate-cache-test.jsonl"), 12, seed: 12);
+        var cacheDir = Path.Combine(fx.Root, "ablate-shared-cache");
+        var transfer = Path.Combine(fx.Root, "ablate-transfer.jsonl");
+        File.WriteAllLines(transfer, Enumerable.Range(0, 5).Select(i => $"{{\"id\": \"u{i}\", \"context\": \"abba ->\", \"choices\": [\"a\", \"b\"]}}"));
+        var request = new UpdateRequest
+        {
+            OldModelDir = fx.OldModel, OldAdapterDir = fx.OldAdapter, NewModelDir = fx.NewModel, NewAdapterDir = fx.NewAdapter,
+            Task = "jsonl-mc", TrainFile = fx.Train, TestFile = test, OutDir = Path.Combine(fx.Root, "ablate-cache"),
+            Training = TinyUpdateFixture.Recipe with { WarmupSteps = 1 },
+            TeacherCache = new Muscle.Training.TeacherCacheOptions(cacheDir),
+            TransferFile = transfer,
+        };
+        var messages = new List<string>();
+        var rows = AblationPipeline.Run(request, ["muscle", "focal-lm", "muscle-choice"],
+            new SyncProgress<StageProgress>(p => { if (p.Status?.StartsWith("teacher cache: ") == true) messages.Add($"{p.Stage}: {p.Status}"); }));
+        Assert.Equal(3, rows.Count);
+        Assert.Single(messages, m => m.Contains("teacher cache: built") || m.Contains("rebuilt"));
+        Assert.StartsWith("train muscle: teacher cache: built", messages.First(m => m.Contains("built")));
+        Assert.Contains(messages, m => m.StartsWith("train muscle-choice: teacher cache: reused"));
+        Assert.DoesNotContain(messages, m => m.StartsWith("train focal-lm"));
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(cacheDir, "manifest.json")))!;
+        Assert.True(manifest["tokens"]!.GetValue<bool>());
+        Assert.NotNull(manifest["choice_sequences_sha256"]);
+        foreach (var arm in new[] { "muscle", "focal-lm" }) // every arm trains on the transfer inputs too
+        {
+            var stats = JsonNode.Parse(File.ReadAllText(Path.Combine(request.OutDir, "arms", arm, "training_history.json")))!["epoch_stats"]![0]!;
+            Assert.Equal(5, stats["transfer_items"]!.GetValue<double>());
         }
     }
 }

@@ -50,13 +50,21 @@ public class TeacherCacheTests(TinyUpdateFixture fx, ITestOutputHelper log) : IC
         public int OldLoads { get; private set; }
 
         public CachedTeachers Open(string dir, int k = TeacherCacheOptions.DefaultK, ScalarType values = ScalarType.Float32,
-                                   double temperature = T, int shardTokens = 1 << 16) =>
+                                   double temperature = T, int shardTokens = 1 << 16, ChoiceSequences? choices = null, bool tokens = true) =>
             TeacherCache.Open(new TeacherCacheOptions(dir) { K = k, ValueType = values, ShardTokens = shardTokens }, Models, New, Split,
                               TinyUpdateFixture.Recipe.MaxSeqLen, 8, temperature, ScalarType.Float32, loadOld: () =>
                               {
                                   OldLoads++;
                                   return TaskModel.Load(Models.OldModelDir, Models.OldAdapterDir);
-                              });
+                              }, choices: choices, tokens: tokens);
+
+        /// <summary>The choice sequences of the training and validation items, as the trainer encodes them.</summary>
+        public ChoiceSequences Choices()
+        {
+            var data = TaskData.Load("jsonl-mc", _fx.Train, null, null, null, TinyUpdateFixture.Recipe);
+            return new ChoiceSequences(ChoiceSequences.Encode(data.Train, New.Tokenizer, TinyUpdateFixture.Recipe.MaxSeqLen),
+                                       ChoiceSequences.Encode(data.Valid, New.Tokenizer, TinyUpdateFixture.Recipe.MaxSeqLen));
+        }
 
         /// <summary>[N, V] the student's logits at the batch's counted positions, detached.</summary>
         public Tensor StudentLogits(CausalBatch batch)
@@ -227,6 +235,60 @@ public class TeacherCacheTests(TinyUpdateFixture fx, ITestOutputHelper log) : IC
         Assert.True(File.Exists(Path.Combine(foreign, "notes.txt")));
     }
 
+    /// <summary>
+    /// The choice part: the cached scores are exact mode's bit for bit; a current cache is reused without loading the old
+    /// model; a cache lacking the token part is rebuilt with both parts, after which a choice-only run reuses it.
+    /// </summary>
+    [Fact]
+    public void ChoiceScoresAreCachedExactlyAndReusedWithoutLoadingTheOldModel()
+    {
+        using var scope = NewDisposeScope();
+        using var s = new Setup(fx);
+        var choices = s.Choices();
+        var exact = TeacherChoiceScores.Compute(s.Old, s.New, choices, 8, s.Split.PadId);
+        var dir = s.TempDir("choices");
+        using (var built = s.Open(dir, choices: choices, tokens: false))
+        {
+            Assert.Equal(TeacherCacheStatus.Built, built.Status);
+            Assert.False(built.HasTokens);
+            Assert.False(File.Exists(Path.Combine(dir, "train-00000.safetensors"))); // no token part was asked for
+            AssertSameScores(exact, built.ChoiceScores!);
+            using var batch = s.Split.TrainBatch([0], CPU);
+            Assert.Throws<InvalidOperationException>(() => built.Teachers(batch, [0], true, true, true));
+        }
+        Assert.Equal(1, s.OldLoads);
+        using (var reused = s.Open(dir, choices: choices, tokens: false))
+        {
+            Assert.Equal(TeacherCacheStatus.Reused, reused.Status);
+            AssertSameScores(exact, reused.ChoiceScores!);
+        }
+        Assert.Equal(1, s.OldLoads); // reuse: the old model is never loaded
+        using (var withTokens = s.Open(dir, choices: choices, tokens: true))
+        {
+            Assert.Equal("tokens", withTokens.StaleReason);
+            Assert.True(withTokens.HasTokens);
+            AssertSameScores(exact, withTokens.ChoiceScores!);
+        }
+        using (var tokenRun = s.Open(dir)) Assert.Equal(TeacherCacheStatus.Reused, tokenRun.Status); // a superset serves a token-level run
+        using (var choiceRun = s.Open(dir, choices: choices, tokens: false)) Assert.Equal(TeacherCacheStatus.Reused, choiceRun.Status);
+        Assert.Equal(2, s.OldLoads);
+        // Other choice sequences (one item's choices swapped): rebuilt.
+        var swapped = choices with { Train = [choices.Train[1], choices.Train[0], .. choices.Train.Skip(2)] };
+        using (var other = s.Open(dir, choices: swapped, tokens: false)) Assert.Equal("choices", other.StaleReason);
+    }
+
+    private static void AssertSameScores(TeacherChoiceScores expected, TeacherChoiceScores actual)
+    {
+        foreach (var (e, a) in new[] { (expected.OldTrain, actual.OldTrain), (expected.NewTrain, actual.NewTrain),
+                                       (expected.OldValid, actual.OldValid), (expected.NewValid, actual.NewValid) })
+        {
+            Assert.Equal(e.Length, a.Length);
+            for (var i = 0; i < e.Length; i++) Assert.Equal(e[i], a[i]); // exact double equality
+        }
+        // Old and new teachers really differ, so a mix-up of the two would fail.
+        Assert.NotEqual(expected.OldTrain[0], expected.NewTrain[0]);
+    }
+
     private static (int Code, string Out, string Err) Cli(string[] args)
     {
         var (o, e) = (new StringWriter(), new StringWriter());
@@ -273,6 +335,38 @@ public class TeacherCacheTests(TinyUpdateFixture fx, ITestOutputHelper log) : IC
         log.WriteLine($"max |exact − cached| over adapter weights {maxDiff:E2}; max training update {maxMoved:E2}");
         Assert.True(maxMoved > 1e-3); // training moved the weights: the comparison is not vacuous
         Assert.True(maxDiff < 1e-5, $"adapters differ by {maxDiff}");
+    }
+
+    /// <summary>
+    /// muscle-choice with --teacher-cache: the choice scores come from the cache unrounded, so the adapter is bit-identical
+    /// to exact mode's, built and reused alike (the reuse loads no old model: ChoiceScoresAreCachedExactly… proves it).
+    /// </summary>
+    [Fact]
+    public void ChoiceLevelTrainCompatWithTheCacheIsBitIdenticalToExactMode()
+    {
+        const string strategy = "muscle-choice";
+        var exactOut = Path.Combine(fx.Root, $"{strategy}-exact");
+        var (code, _, err) = Cli(fx.Args(exactOut, "--strategy", strategy));
+        Assert.True(code == 0, err);
+        var cacheDir = Path.Combine(fx.Root, $"{strategy}-cache");
+        var outputs = new List<string>();
+        foreach (var run in new[] { "built", "reused" })
+        {
+            var outDir = Path.Combine(fx.Root, $"{strategy}-cached-{run}");
+            (code, var output, err) = Cli(fx.Args(outDir, "--strategy", strategy, "--teacher-cache", cacheDir));
+            Assert.True(code == 0, err);
+            Assert.Contains($"teacher cache: {run}", output);
+            outputs.Add(outDir);
+        }
+        Assert.False(File.Exists(Path.Combine(cacheDir, "train-00000.safetensors"))); // no token part without --with-token-loss
+        var exact = AdapterWeights(exactOut);
+        var original = AdapterWeights(fx.NewAdapter);
+        Assert.Contains(exact, p => p.Value.Zip(original[p.Key], (a, b) => Math.Abs(a - b)).Max() > 1e-3); // training moved it
+        foreach (var outDir in outputs)
+        {
+            var cached = AdapterWeights(outDir);
+            foreach (var (name, e) in exact) Assert.Equal(e, cached[name]); // bit-identical
+        }
     }
 
     [Fact]

@@ -50,4 +50,26 @@ public class UpdateCommandTests(TinyUpdateFixture fx) : IClassFixture<TinyUpdate
         Assert.DoesNotContain("predict-compat", resumed.Err);
         Assert.Equal(lines[^1], resumed.Out.Trim().Split('\n')[^1]);
     }
+
+    /// <summary>update passes --teacher-cache and --transfer to the compatibility stage; a rerun reuses the stage (same fingerprint).</summary>
+    [Fact]
+    public void UpdateTrainsTheCompatibilityAdapterThroughTheTeacherCacheAndTransfer()
+    {
+        var test = TinyTaskWorld.WriteMajorityTask(Path.Combine(fx.Root, "update-cache-test.jsonl"), 12, seed: 10);
+        var outDir = Path.Combine(fx.Root, "update-cache");
+        var cacheDir = Path.Combine(fx.Root, "update-cache-teachers");
+        var transfer = Path.Combine(fx.Root, "update-transfer.jsonl");
+        File.WriteAllLines(transfer, Enumerable.Range(0, 6).Select(i => $"{{\"id\": \"u{i}\", \"context\": \"abab ->\", \"choices\": [\"a\", \"b b b\"]}}"));
+        string[] args = [.. Args(outDir, test), "--new-adapter", fx.NewAdapter, "--strategy", "muscle-choice", "--teacher-cache", cacheDir,
+                         "--transfer", transfer];
+        var (code, _, err) = Cli(args);
+        Assert.True(code == 0, err);
+        Assert.True(File.Exists(Path.Combine(cacheDir, "choices.safetensors")));
+        Assert.True(File.Exists(Path.Combine(outDir, "compat-adapter", "adapter_model.safetensors")));
+        var stats = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "compat-adapter", "training_history.json")))!["epoch_stats"]![0]!;
+        Assert.Equal(6, stats["transfer_items"]!.GetValue<double>() + stats["transfer_skipped"]!.GetValue<double>());
+        var again = Cli(args);
+        Assert.True(again.Code == 0, again.Err);
+        Assert.Contains("compat-adapter", again.Err); // reused finished stages
+    }
 }
