@@ -96,6 +96,8 @@ public static class DemoPipeline
     public static DemoResult Run(DemoOptions o, IProgress<StageProgress>? progress = null)
     {
         if (o.AdapterSeeds.Count == 0) throw new MuscleInputException("no adapter seed given");
+        if (o.Tasks?.FirstOrDefault(t => !WorldFiles.TaskNames.Contains(t)) is { } unknown)
+            throw new MuscleInputException($"no such task in the world: {unknown} (it has {string.Join(", ", WorldFiles.TaskNames)})");
         var skipped = new List<string>();
         var root = Path.GetFullPath(o.OutDir);
         AtomicFile.EnsureDirectory(root);
@@ -105,7 +107,6 @@ public static class DemoPipeline
         progress?.Report(new StageProgress("generate world", 0, 1, null));
         var world = SyntheticWorld.Generate(worldOptions, worldDir);
         var tasks = world.Tasks.Where(t => o.Tasks is null || o.Tasks.Contains(t.Name)).ToList();
-        if (tasks.Count == 0) throw new MuscleInputException($"no such task in the world: {string.Join(", ", o.Tasks!)} (it has {string.Join(", ", world.Tasks.Select(t => t.Name))})");
 
         var configPath = Path.Combine(root, "bases", "config.json");
         AtomicFile.WriteAllText(configPath, BaseConfig(world.VocabSize).ToJsonString(new() { WriteIndented = true }));

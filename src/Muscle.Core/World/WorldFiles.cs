@@ -42,4 +42,7 @@ public sealed record WorldFiles
     public int WordTypes { get; init; }
 
     public IReadOnlyList<WorldTask> Tasks => [Sentiment, Arithmetic, Dialogue];
+
+    /// <summary>The names of <see cref="Tasks"/>, in order.</summary>
+    public static IReadOnlyList<string> TaskNames { get; } = ["sentiment", "arithmetic", "dialogue"];
 }
