@@ -75,7 +75,7 @@ public static class AblationPipeline
         {
             var adapterDir = Path.Combine(r.OutDir, "arms", arm.Name);
             var armCache = UsesCache(arm) ? cache : null;
-            Stages.Run(r.OutDir, "train-" + arm.Name, UpdatePipeline.CompatInputs(r, new
+            Stages.Run(r.OutDir, "train-" + arm.Name, adapterDir, UpdatePipeline.CompatInputs(r, new
             {
                 r.OldModelDir, old = Stages.Fingerprint(Path.Combine(r.OldAdapterDir, LoraAdapter.WeightsFileName)), r.NewModelDir,
                 neu = Stages.Fingerprint(Path.Combine(r.NewAdapterDir, LoraAdapter.WeightsFileName)),

@@ -13,8 +13,12 @@ public static class Stages
 {
     public const string DoneFile = "stage.done.json";
 
-    /// <summary>Runs a stage unless its done-marker holds the same input fingerprint; a half-done training resumes.</summary>
-    public static void Run<T>(string outDir, string stage, object inputs, List<string> skipped, Func<bool, T> run)
+    /// <summary>
+    /// Runs a stage unless its done-marker holds the same input fingerprint. <paramref name="workDir"/> is where the stage
+    /// trains (null: nothing to resume): a half-done training there resumes from its last checkpoint; a run killed before
+    /// its first checkpoint, or one whose inputs have changed since, is cleared and starts afresh.
+    /// </summary>
+    public static void Run<T>(string outDir, string stage, string? workDir, object inputs, List<string> skipped, Func<bool, T> run)
     {
         var marker = Path.Combine(outDir, "stages", stage, DoneFile);
         var fingerprint = JsonSerializer.Serialize(inputs);
@@ -23,12 +27,13 @@ public static class Stages
             skipped.Add(stage);
             return;
         }
-        var resume = Directory.Exists(Path.Combine(outDir, stage, "checkpoints", "last"));
-        if (resume && File.Exists(marker)) // inputs changed: start the stage afresh
+        var resume = false;
+        if (workDir is not null && Directory.Exists(workDir))
         {
-            Directory.Delete(Path.Combine(outDir, stage), recursive: true);
-            resume = false;
+            resume = !File.Exists(marker) && Directory.Exists(Path.Combine(workDir, "checkpoints", "last"));
+            if (!resume) Directory.Delete(workDir, recursive: true);
         }
+        if (File.Exists(marker)) File.Delete(marker); // the stage is not done until it finishes again
         run(resume);
         AtomicFile.WriteAllText(marker, fingerprint);
     }

@@ -72,13 +72,13 @@ public static class UpdatePipeline
         {
             var recipe = RecipeOf(r.OldAdapterDir, r.Training);
             newAdapter = Path.Combine(r.OutDir, "new-task-adapter");
-            Stages.Run(r.OutDir, "new-task-adapter", new { r.NewModelDir, data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels), recipe }, skipped, resume =>
+            Stages.Run(r.OutDir, "new-task-adapter", newAdapter, new { r.NewModelDir, data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels), recipe }, skipped, resume =>
                 AdapterTrainer.Train(r.NewModelDir, data, recipe, newAdapter, resume, r.DType, Forward(progress, "train v2 task adapter")));
         }
 
         // Stage 2: the compatibility adapter.
         var compat = Path.Combine(r.OutDir, "compat-adapter");
-        Stages.Run(r.OutDir, "compat-adapter", CompatInputs(r, new
+        Stages.Run(r.OutDir, "compat-adapter", compat, CompatInputs(r, new
         {
             r.OldModelDir, old = Stages.Fingerprint(Path.Combine(r.OldAdapterDir, LoraAdapter.WeightsFileName)), r.NewModelDir,
             neu = Stages.Fingerprint(Path.Combine(newAdapter, LoraAdapter.WeightsFileName)), data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels),
@@ -104,7 +104,7 @@ public static class UpdatePipeline
                                  string adapter, List<string> skipped, IProgress<StageProgress>? progress)
     {
         var path = Path.Combine(r.OutDir, "predictions", name + ".jsonl");
-        Stages.Run(r.OutDir, "predict-" + name, new
+        Stages.Run(r.OutDir, "predict-" + name, null, new
         {
             model, adapter = Stages.Fingerprint(Path.Combine(adapter, LoraAdapter.WeightsFileName)),
             test = Stages.Fingerprint(r.TestFile, r.TestLabels), r.Evaluation,
