@@ -57,7 +57,7 @@ public static class MuscleStep
             {
                 var (oldT, newT) = teachers.Teachers(batch, items, training: true, needOld: true, needNew: true);
                 student.AttachTo(newModel);
-                var logits = batch.SelectCounted(newModel.Forward(batch.InputIds, null, batch.AttentionMask)); // [N, V]
+                var logits = ExactTeachers.CountedLogits(newModel, batch); // [N, V]
                 var terms = CompatibilityLoss.Compute(logits, batch.CountedLabels(), batch.CountedSequence, batch.Sequences,
                                                       oldT!, newT!, options);
                 var loss = terms.Total / batch.CountedTokens;
