@@ -130,10 +130,9 @@ public static class CompatibilityLoss
             {
                 var m = r.Mask!;
                 var studentT = (z / t).log_softmax(-1);
-                var toOld = r.OldTeacher.KlToStudent(studentT);
-                // kl-old never needs the new teacher.
-                var toNew = o.Strategy == CompatibilityStrategy.KlOld ? zero : r.NewTeacher.KlToStudent(studentT);
-                var comp = where(m, toOld, toNew) * (o.T2Scale ? t * t : 1.0);
+                // One KL per token, to the teacher its mask picks (kl-old never needs the new teacher).
+                var teacher = o.Strategy == CompatibilityStrategy.KlOld ? r.OldTeacher : r.OldTeacher.Where(m, r.NewTeacher);
+                var comp = teacher.KlToStudent(studentT) * (o.T2Scale ? t * t : 1.0);
                 var total = o.CeWeight is double lambda ? lambda * comp + (1 - lambda) * ce : comp;
                 return (total, comp, ce, m.to_type(ScalarType.Float32));
             }

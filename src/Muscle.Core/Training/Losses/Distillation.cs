@@ -26,6 +26,12 @@ public interface ITeacherTokens
 
     /// <summary>The same teacher restricted to rows [start, start + length) (views, no copy).</summary>
     ITeacherTokens Rows(long start, long length);
+
+    /// <summary>
+    /// Per row, this teacher where <paramref name="mask"/> [N] is true, else <paramref name="otherwise"/> (a teacher of the
+    /// same kind and T). A masked loss then computes one KL per token instead of two and picking one.
+    /// </summary>
+    ITeacherTokens Where(Tensor mask, ITeacherTokens otherwise);
 }
 
 /// <summary>A teacher whose full logits are at hand (exact mode).</summary>
@@ -65,6 +71,14 @@ public sealed class DenseTeacherTokens : ITeacherTokens
 
     public ITeacherTokens Rows(long start, long length) => new DenseTeacherTokens(
         _logits.narrow(0, start, length), _temperature, Argmax.narrow(0, start, length), LabelLogProb.narrow(0, start, length));
+
+    public ITeacherTokens Where(Tensor mask, ITeacherTokens otherwise)
+    {
+        var o = otherwise as DenseTeacherTokens ?? throw new ArgumentException("both teachers must be dense", nameof(otherwise));
+        if (o._temperature != _temperature) throw new ArgumentException("both teachers must share T", nameof(otherwise));
+        return new DenseTeacherTokens(where(mask.unsqueeze(1), _logits, o._logits), _temperature,
+                                      where(mask, Argmax, o.Argmax), where(mask, LabelLogProb, o.LabelLogProb));
+    }
 
     /// <summary>[N] log_softmax(logits)[y] in fp32, a row chunk at a time (no fp32 [N, V] copy).</summary>
     private static Tensor LabelLogProbs(Tensor logits, Tensor labels)
