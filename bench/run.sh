@@ -37,8 +37,8 @@ case "$BLAS" in *openblas*) ;; *) echo "error: PyTorch does not load OpenBLAS; a
 $BENCH loss-check --dir "$OUT/loss-check" >/dev/null
 $PY bench/pytorch/reference.py loss-check --dir "$OUT/loss-check" | tee "$OUT/loss-check.json" | cut -c1-120
 
-# muscle-exact last: a case's peak RSS includes what earlier cases in the same process freed but the allocator kept.
-CASES=full,lora,mc,gen-cache,gen-nocache,muscle-exact
+# muscle-exact and muscle-cache last: a case's peak RSS includes what earlier cases in the same process freed but the allocator kept.
+CASES=full,lora,mc,gen-cache,gen-nocache,muscle-exact,muscle-cache
 run_pair() { # model dtype rep
     local cases=$CASES
     # Greedy decoding of llama-20m without a cache recomputes up to 272 positions per token (~30 s per run):

@@ -7,7 +7,8 @@ namespace Muscle.Bench;
 /// One named size from bench/models.json: the HF config both implementations build, and the workload sizes.
 /// The PyTorch reference reads the same file, so both sides always measure the same model.
 /// </summary>
-public sealed record BenchModel(string Name, ModelConfig Config, int Batch, int Seq, int TrainSteps, int McItems, int McContext)
+/// <param name="ConfigJson">The config's JSON text, for cases that write an HF model directory.</param>
+public sealed record BenchModel(string Name, ModelConfig Config, string ConfigJson, int Batch, int Seq, int TrainSteps, int McItems, int McContext)
 {
     public static BenchModel Load(string modelsJson, string name)
     {
@@ -15,8 +16,9 @@ public sealed record BenchModel(string Name, ModelConfig Config, int Batch, int 
         if (!doc.RootElement.TryGetProperty(name, out var m))
             throw new ArgumentException(
                 $"unknown model '{name}' (known: {string.Join(", ", doc.RootElement.EnumerateObject().Select(p => p.Name))})");
-        var config = ModelConfigLoader.Parse(m.GetProperty("config").GetRawText(), modelsJson);
-        return new BenchModel(name, config, m.GetProperty("batch").GetInt32(), m.GetProperty("seq").GetInt32(),
+        var json = m.GetProperty("config").GetRawText();
+        var config = ModelConfigLoader.Parse(json, modelsJson);
+        return new BenchModel(name, config, json, m.GetProperty("batch").GetInt32(), m.GetProperty("seq").GetInt32(),
             m.GetProperty("train_steps").GetInt32(), m.GetProperty("mc_items").GetInt32(), m.GetProperty("mc_context").GetInt32());
     }
 }

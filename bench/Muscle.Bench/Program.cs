@@ -4,7 +4,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 // Usage:
-//   Muscle.Bench run --model llama-3.4m --dtype fp32 --cases full,lora,mc,gen-cache,gen-nocache,muscle-exact [--models bench/models.json]
+//   Muscle.Bench run --model llama-3.4m --dtype fp32 --cases full,lora,mc,gen-cache,gen-nocache,muscle-exact,muscle-cache [--models bench/models.json]
 //   Muscle.Bench loss-check --dir <dir> [--models bench/models.json]
 // Prints one JSON line per case (the same fields bench/pytorch/reference.py prints).
 
@@ -27,7 +27,7 @@ switch (args.FirstOrDefault())
         var cases = opts.GetValueOrDefault("cases", "full,lora,mc,gen-cache,gen-nocache").Split(',');
         foreach (var c in cases)
         {
-            Measurement? m = c switch
+            var m = c switch
             {
                 "full" => Cases.Train(bm, dtype, lora: false),
                 "lora" => Cases.Train(bm, dtype, lora: true),
@@ -35,27 +35,23 @@ switch (args.FirstOrDefault())
                 "gen-cache" => Cases.Generate(bm, dtype, useCache: true),
                 "gen-nocache" => Cases.Generate(bm, dtype, useCache: false),
                 "muscle-exact" => MuscleStep.Exact(bm, dtype),
-                // Hook: main has no teacher top-k cache (an ITeacherSource) yet; add the row when it lands.
-                "muscle-cache" => null,
+                "muscle-cache" => MuscleStep.Cached(bm, dtype),
                 _ => throw new ArgumentException($"unknown case '{c}'"),
             };
+            var perToken = c.StartsWith("gen", StringComparison.Ordinal) ? m.TokensPerIter : 1;
             var row = new Dictionary<string, object?>
             {
                 ["impl"] = "muscle",
                 ["model"] = bm.Name,
                 ["dtype"] = dtypeName,
                 ["case"] = c,
+                ["tokens_per_s"] = Math.Round(m.TokensPerSecond, 1),
+                ["step_ms"] = Math.Round(m.MedianSeconds * 1000 / perToken, 3),
+                ["cpu_ms"] = Math.Round(m.CpuSeconds * 1000 / m.Seconds.Count / perToken, 3),
+                ["peak_rss_mib"] = Math.Round(m.PeakMiB, 1),
+                ["iters"] = m.Seconds.Count,
+                ["check"] = m.Check,
             };
-            if (m is null) row["skipped"] = "no teacher cache (ITeacherSource) in the library yet";
-            else
-            {
-                row["tokens_per_s"] = Math.Round(m.TokensPerSecond, 1);
-                row["step_ms"] = Math.Round(m.MedianSeconds * 1000 / (c.StartsWith("gen", StringComparison.Ordinal) ? m.TokensPerIter : 1), 3);
-                row["cpu_ms"] = Math.Round(m.CpuSeconds * 1000 / m.Seconds.Count / (c.StartsWith("gen", StringComparison.Ordinal) ? m.TokensPerIter : 1), 3);
-                row["peak_rss_mib"] = Math.Round(m.PeakMiB, 1);
-                row["iters"] = m.Seconds.Count;
-                row["check"] = m.Check;
-            }
             Console.WriteLine(JsonSerializer.Serialize(row));
         }
         return 0;

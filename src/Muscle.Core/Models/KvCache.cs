@@ -44,6 +44,26 @@ public sealed class KvCache : IDisposable
         return (k.alias(), v.alias());
     }
 
+    /// <summary>
+    /// Keeps batch rows <paramref name="index"/> [B'] int64 of every layer, in that order; repeats are allowed. Scoring
+    /// uses it to run a shared context once and continue it for each of its B' continuations.
+    /// </summary>
+    public void SelectBatch(Tensor index)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var _ = torch.no_grad();
+        for (var i = 0; i < NumLayers; i++)
+        {
+            if (_keys[i] is null) continue;
+            var k = _keys[i]!.index_select(0, index).DetachFromDisposeScope();
+            var v = _values[i]!.index_select(0, index).DetachFromDisposeScope();
+            _keys[i]!.Dispose();
+            _values[i]!.Dispose();
+            _keys[i] = k;
+            _values[i] = v;
+        }
+    }
+
     private static Tensor Concat(Tensor? past, Tensor next)
     {
         using var _ = torch.no_grad();

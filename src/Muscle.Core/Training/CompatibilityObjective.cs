@@ -30,13 +30,13 @@ public sealed class ExactTeachers(ICausalLM oldModel, ICausalLM newModel, LoraAd
         var labels = batch.CountedLabels();
         ITeacherTokens? oldT = null, newT = null;
         if (needOld)
-            oldT = new DenseTeacherTokens(batch.SelectCounted(oldModel.Forward(batch.InputIds, null, batch.AttentionMask)), labels, temperature);
+            oldT = new DenseTeacherTokens(CountedLogits(oldModel, batch), labels, temperature);
         if (needNew)
         {
             newTaskAdapter.AttachTo(newModel);
             try
             {
-                newT = new DenseTeacherTokens(batch.SelectCounted(newModel.Forward(batch.InputIds, null, batch.AttentionMask)), labels, temperature);
+                newT = new DenseTeacherTokens(CountedLogits(newModel, batch), labels, temperature);
             }
             finally
             {
@@ -44,6 +44,16 @@ public sealed class ExactTeachers(ICausalLM oldModel, ICausalLM newModel, LoraAd
             }
         }
         return (oldT, newT);
+    }
+
+    /// <summary>
+    /// [N, V] logits at the counted positions, in the model's dtype. The [B, T, V] forward output is freed here rather
+    /// than at the end of the step (index_select keeps no reference to its input, with or without a graph).
+    /// </summary>
+    public static Tensor CountedLogits(ICausalLM model, CausalBatch batch)
+    {
+        using var scope = NewDisposeScope();
+        return batch.SelectCounted(model.Forward(batch.InputIds, null, batch.AttentionMask)).MoveToOuterDisposeScope();
     }
 }
 
@@ -105,7 +115,7 @@ public sealed class CompatibilityObjective : ITrainingObjective
     {
         var (oldT, newT) = _teachers.Teachers(batch, items, training, NeedsOld, NeedsNew);
         _student.AttachTo(_newModel);
-        var student = batch.SelectCounted(_newModel.Forward(batch.InputIds, null, batch.AttentionMask)); // [N, V]
+        var student = ExactTeachers.CountedLogits(_newModel, batch); // [N, V]
         return CompatibilityLoss.Compute(student, batch.CountedLabels(), batch.CountedSequence, batch.Sequences,
                                          oldT!, newT!, _options);
     }
@@ -134,6 +144,7 @@ public sealed class CompatibilityObjective : ITrainingObjective
                 using var _ = batch;
                 if (batch.CountedTokens == 0) continue;
                 using var scope = NewDisposeScope();
+                using var noGrad = no_grad(); // logged only: no graph, and the loss skips its gradient pass
                 comp += Terms(batch, items, training: false).CompSum.item<float>();
                 counted += batch.CountedTokens;
             }

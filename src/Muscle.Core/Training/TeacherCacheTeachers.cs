@@ -189,6 +189,18 @@ public sealed class CachedTeacherTokens : ITeacherTokens
     /// <summary>Always null: the cache keeps no logits (focal-lm refuses it).</summary>
     public Tensor? Logits => null;
 
+    public ITeacherTokens Rows(long start, long length) => new CachedTeacherTokens(
+        _ids.narrow(0, start, length), _logProbsT.narrow(0, start, length), _logTail.narrow(0, start, length),
+        Argmax.narrow(0, start, length), LabelLogProb.narrow(0, start, length));
+
+    public ITeacherTokens Where(Tensor mask, ITeacherTokens otherwise)
+    {
+        var o = otherwise as CachedTeacherTokens ?? throw new ArgumentException("both teachers must come from the cache", nameof(otherwise));
+        var rows = mask.unsqueeze(1);
+        return new CachedTeacherTokens(where(rows, _ids, o._ids), where(rows, _logProbsT, o._logProbsT), where(mask, _logTail, o._logTail),
+                                       where(mask, Argmax, o.Argmax), where(mask, LabelLogProb, o.LabelLogProb));
+    }
+
     /// <summary>
     /// [N] Σ_k p_k (log p_k − log q_k) + p_tail (log p_tail − log q_tail), q_tail = Σ of the student's other entries,
     /// taken as a log-sum-exp over them (no 1 − Σ cancellation, never negative) and clamped at <see cref="MinLogTail"/>.
