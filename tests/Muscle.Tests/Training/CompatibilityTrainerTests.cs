@@ -77,6 +77,27 @@ public class CompatibilityTrainerTests(TinyUpdateFixture fx) : IClassFixture<Tin
                      File.ReadAllText(Path.Combine(outDir, "adapter_config.json")));
     }
 
+    /// <summary>
+    /// The optimizer of train-compat holds exactly the student's LoRA tensors: its saved state has one exp_avg per tensor of
+    /// the adapter file, shape for shape, and nothing of the base (whose weights file is untouched).
+    /// </summary>
+    [Fact]
+    public void OnlyTheStudentsLoraWeightsAreTrained()
+    {
+        var baseWeights = Path.Combine(fx.NewModel, "model.safetensors");
+        var before = File.ReadAllBytes(baseWeights);
+        var outDir = Path.Combine(fx.Root, "compat-trainable");
+        var (code, _, err) = Cli(fx.Args(outDir, "--strategy", "muscle"));
+        Assert.True(code == 0, err);
+        var adapter = Muscle.IO.Safetensors.ReadHeader(Path.Combine(outDir, "adapter_model.safetensors")).Entries;
+        var optimizer = Muscle.IO.Safetensors.ReadHeader(Path.Combine(outDir, "checkpoints", "last", "optimizer.safetensors")).Entries
+            .Where(e => e.Name.StartsWith("exp_avg.", StringComparison.Ordinal)).ToList();
+        Assert.All(adapter, e => Assert.Contains(".lora_", e.Name));
+        Assert.Equal(adapter.Count, optimizer.Count);
+        Assert.Equal(adapter.Select(e => e.ShapeText).Order(), optimizer.Select(e => e.ShapeText).Order());
+        Assert.Equal(before, File.ReadAllBytes(baseWeights));
+    }
+
     [Fact]
     public void ChoiceLevelWithTokenLossRunsAndNonMcTasksAreRefused()
     {
