@@ -10,8 +10,9 @@ def ms(xs, scale=100.0):
     return f"{statistics.mean(xs):.2f} ± {statistics.stdev(xs) if len(xs) > 1 else 0.0:.2f}"
 
 run = sys.argv[1]
-updates = [json.loads(open(p).read().strip().splitlines()[-1]) for p in sorted(glob.glob(f"{run}/seed-*/update.json"))]
-print(f"{len(updates)} seeds: {', '.join(p.split('/')[-2] for p in sorted(glob.glob(f'{run}/seed-*/update.json')))}\n")
+done = [p for p in sorted(glob.glob(f"{run}/seed-*/update.json")) if open(p).read().strip()]  # a seed still running has an empty file
+updates = [json.loads(open(p).read().strip().splitlines()[-1]) for p in done]
+print(f"{len(updates)} seeds: {', '.join(p.split('/')[-2] for p in done)}\n")
 print("| v1 acc | v2 acc | MUSCLE acc | NFR | NFR_c (MUSCLE) | Δ%NFR_c |\n|---|---|---|---|---|---|")
 g = lambda k: [u.get(k) for u in updates]
 print(f"| {ms(g('acc_old'))} | {ms(g('acc_new'))} | {ms(g('acc_compat'))} | {ms(g('nfr'))} | {ms(g('nfr_c'))} | {ms(g('delta_pct_nfr_c'), 1)} |\n")

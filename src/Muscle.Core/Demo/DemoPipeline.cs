@@ -23,10 +23,6 @@ public sealed record DemoOptions
     public IReadOnlyList<string>? Strategies { get; init; }
     /// <summary>Only these tasks (by world task name); null: all three.</summary>
     public IReadOnlyList<string>? Tasks { get; init; }
-    /// <summary>Overrides of the built-in world, pretraining and adapter recipes (tests use smaller ones); null: the recipe of the mode.</summary>
-    public WorldOptions? World { get; init; }
-    public PretrainOptions? Pretrain { get; init; }
-    public AdapterTrainingOptions? Adapter { get; init; }
 }
 
 /// <summary>One row of the paper-layout table: a task's v1/v2/compat scores and flips (compare-library JSON).</summary>
@@ -74,18 +70,14 @@ public static class DemoPipeline
     };
 
     /// <summary>
-    /// Pretraining recipes of v1 (from scratch on the v1 share of the corpus) and v2 (v1 continued on all of it). The sentiment
+    /// Pretraining recipe of v1 (from scratch on the v1 share of the corpus) and of v2 (v1 continued on all of it). The sentiment
     /// adapters stay at chance until the bases have seen the labelled reviews several times (PROTOTYPE-FINDINGS §2b):
     /// 1,500 steps are ~6.8 passes over the v1 share and ~2 over the whole corpus (~90 s per base on the 2-core machine).
     /// The quick recipe is a smoke test of the chain: its bases are too weak for the effect.
     /// </summary>
-    public static (PretrainOptions V1, PretrainOptions V2) PretrainRecipes(bool quick)
-    {
-        var recipe = quick
-            ? new PretrainOptions { Steps = 100, BatchSize = 16, SeqLen = 64, LearningRate = 1e-2, WarmupSteps = 10, WeightDecay = 0.1, Seed = 1, SaveSteps = 50 }
-            : new PretrainOptions { Steps = 1500, BatchSize = 16, SeqLen = 128, LearningRate = 3e-3, WarmupSteps = 30, WeightDecay = 0.1, Seed = 1, SaveSteps = 250 };
-        return (recipe, recipe);
-    }
+    public static PretrainOptions PretrainRecipe(bool quick) => quick
+        ? new PretrainOptions { Steps = 100, BatchSize = 16, SeqLen = 64, LearningRate = 1e-2, WarmupSteps = 10, WeightDecay = 0.1, Seed = 1, SaveSteps = 50 }
+        : new PretrainOptions { Steps = 1500, BatchSize = 16, SeqLen = 128, LearningRate = 3e-3, WarmupSteps = 30, WeightDecay = 0.1, Seed = 1, SaveSteps = 250 };
 
     /// <summary>
     /// The task-adapter recipe shared by v1, v2 and the compatibility adapter (tiny bases: answer-only CE, see PROTOTYPE-FINDINGS
@@ -106,7 +98,7 @@ public static class DemoPipeline
         var skipped = new List<string>();
         var root = Path.GetFullPath(o.OutDir);
         AtomicFile.EnsureDirectory(root);
-        var worldOptions = (o.World ?? (o.Quick ? WorldOptions.Quick : WorldOptions.Default)) with { Seed = o.WorldSeed };
+        var worldOptions = (o.Quick ? WorldOptions.Quick : WorldOptions.Default) with { Seed = o.WorldSeed };
         var worldDir = Path.Combine(root, "world");
         // Regenerated every run (under a second, byte-identical): later stages fingerprint its files' contents.
         progress?.Report(new StageProgress("generate world", 0, 1, null));
@@ -115,15 +107,15 @@ public static class DemoPipeline
 
         var configPath = Path.Combine(root, "bases", "config.json");
         AtomicFile.WriteAllText(configPath, BaseConfig(world.VocabSize).ToJsonString(new() { WriteIndented = true }));
-        var (v1Recipe, v2Recipe) = o.Pretrain is { } p ? (p, p) : PretrainRecipes(o.Quick);
+        var recipe = PretrainRecipe(o.Quick);
         var v1 = Path.Combine(root, "bases", "v1");
         var v2 = Path.Combine(root, "bases", "v2");
-        Stages.Run(root, "base-v1", v1, new { recipe = v1Recipe, world = Stages.Fingerprint(world.CorpusV1, configPath) }, skipped, resume =>
+        Stages.Run(root, "base-v1", v1, new { recipe, world = Stages.Fingerprint(world.CorpusV1, configPath) }, skipped, resume =>
             Pretrainer.Run(new PretrainSource { CorpusPath = world.CorpusV1, TokenizerDir = world.TokenizerDirectory, ConfigPath = configPath },
-                v1Recipe, v1, resume, ScalarType.Float32, Forward(progress, "pretrain base v1")));
-        Stages.Run(root, "base-v2", v2, new { recipe = v2Recipe, world = Stages.Fingerprint(world.Corpus), v1 = Stages.Fingerprint(Path.Combine(v1, "model.safetensors")) },
+                recipe, v1, resume, ScalarType.Float32, Forward(progress, "pretrain base v1")));
+        Stages.Run(root, "base-v2", v2, new { recipe, world = Stages.Fingerprint(world.Corpus), v1 = Stages.Fingerprint(Path.Combine(v1, "model.safetensors")) },
             skipped, resume => Pretrainer.Run(new PretrainSource { CorpusPath = world.Corpus, TokenizerDir = world.TokenizerDirectory, InitFrom = v1 },
-                v2Recipe, v2, resume, ScalarType.Float32, Forward(progress, "pretrain base v2 (v1 continued)")));
+                recipe, v2, resume, ScalarType.Float32, Forward(progress, "pretrain base v2 (v1 continued)")));
 
         var strategies = o.Strategies ?? (o.Quick ? QuickStrategies : DefaultStrategies);
         var seeds = new List<DemoSeedResult>();
@@ -136,7 +128,7 @@ public static class DemoPipeline
             UpdateRequest? mcRequest = null;
             foreach (var task in tasks)
             {
-                var adapterRecipe = (o.Adapter ?? AdapterRecipe(o.Quick, task.TaskFormat, seed)) with { Seed = seed };
+                var adapterRecipe = AdapterRecipe(o.Quick, task.TaskFormat, seed);
                 var taskDir = Path.Combine(seedRoot, task.Name);
                 var train = Path.Combine(world.Directory, task.TrainFile);
                 var test = Path.Combine(world.Directory, task.TestFile);
