@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json.Nodes;
 using Muscle.Cli.Infrastructure;
 using Muscle.IO;
 
@@ -34,28 +32,7 @@ public class AblateKillAndResumeTests(TinyUpdateFixture fx) : IClassFixture<Tiny
         Assert.True(MuscleApp.Run(Args(straight, train, test), o, e) == 0, e.ToString());
 
         var killed = Path.Combine(fx.Root, "ablate-kill-killed");
-        var psi = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "muscle")) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in Args(killed, train, test)) psi.ArgumentList.Add(arg);
-        var state = Path.Combine(killed, "arms", "muscle", "checkpoints", "last", "trainer_state.json");
-        using (var process = Process.Start(psi)!)
-        {
-            var clock = Stopwatch.StartNew();
-            while (!process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(120))
-            {
-                long step = 0;
-                if (File.Exists(state))
-                {
-                    try { step = JsonNode.Parse(File.ReadAllText(state))!["global_step"]!.GetValue<long>(); }
-                    catch (IOException) { }
-                    catch (System.Text.Json.JsonException) { }
-                }
-                if (step >= 4) break;
-                Thread.Sleep(20);
-            }
-            Assert.False(process.HasExited, "ablate finished before it could be killed; make the arm's training longer");
-            process.Kill(entireProcessTree: true); // SIGKILL: no cleanup
-            process.WaitForExit();
-        }
+        KilledProcess.RunUntilStep(Args(killed, train, test), Path.Combine(killed, "arms", "muscle", "checkpoints", "last", "trainer_state.json"), 4);
         Assert.False(File.Exists(Path.Combine(killed, "arms", "muscle", "adapter_model.safetensors")), "killed before the arm finished");
 
         var oldPredictions = Path.Combine(killed, "predictions", "old.jsonl"); // finished before the kill

@@ -29,28 +29,7 @@ public class KillAndResumeTests(TinyWorldFixture world) : IClassFixture<TinyWorl
         Assert.True(MuscleApp.Run(Args(straight, train), o, e) == 0, e.ToString());
 
         var killed = Path.Combine(world.Root, "kill-killed");
-        var exe = Path.Combine(AppContext.BaseDirectory, "muscle");
-        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in Args(killed, train)) psi.ArgumentList.Add(arg);
-        using (var process = Process.Start(psi)!)
-        {
-            var state = Path.Combine(killed, "checkpoints", "last", "trainer_state.json");
-            var clock = Stopwatch.StartNew();
-            long step = 0;
-            while (!process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(120))
-            {
-                if (File.Exists(state))
-                {
-                    try { step = JsonNode.Parse(File.ReadAllText(state))!["global_step"]!.GetValue<long>(); }
-                    catch (IOException) { }
-                    if (step >= 4) break;
-                }
-                Thread.Sleep(20);
-            }
-            Assert.False(process.HasExited, "training finished before it could be killed; make the run longer");
-            process.Kill(entireProcessTree: true); // SIGKILL: no cleanup, no finally blocks
-            process.WaitForExit();
-        }
+        KilledProcess.RunUntilStep(Args(killed, train), Path.Combine(killed, "checkpoints", "last", "trainer_state.json"), 4);
         var savedStep = JsonNode.Parse(File.ReadAllText(Path.Combine(killed, "checkpoints", "last", "trainer_state.json")))!["global_step"]!.GetValue<long>();
         Assert.True(savedStep < 2 * 30, $"killed at step {savedStep}, before the end");
         Assert.False(File.Exists(Path.Combine(killed, "adapter_model.safetensors")), "no final adapter before the run finished");
@@ -59,5 +38,32 @@ public class KillAndResumeTests(TinyWorldFixture world) : IClassFixture<TinyWorl
         var a = Safetensors.Load(Path.Combine(straight, "adapter_model.safetensors"));
         var b = Safetensors.Load(Path.Combine(killed, "adapter_model.safetensors"));
         foreach (var k in a.Keys) Assert.Equal(a[k].bytes.ToArray(), b[k].bytes.ToArray());
+    }
+}
+
+/// <summary>Runs the <c>muscle</c> executable as a child process and SIGKILLs it once a checkpoint reaches a step.</summary>
+internal static class KilledProcess
+{
+    public static void RunUntilStep(IEnumerable<string> args, string trainerState, long step)
+    {
+        var psi = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "muscle")) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args) psi.ArgumentList.Add(arg);
+        using var process = Process.Start(psi)!;
+        var clock = Stopwatch.StartNew();
+        while (!process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(120))
+        {
+            long saved = 0;
+            if (File.Exists(trainerState))
+            {
+                try { saved = JsonNode.Parse(File.ReadAllText(trainerState))!["global_step"]!.GetValue<long>(); }
+                catch (IOException) { }
+                catch (System.Text.Json.JsonException) { } // caught mid-write
+            }
+            if (saved >= step) break;
+            Thread.Sleep(20);
+        }
+        Assert.False(process.HasExited, "training finished before it could be killed; make the run longer");
+        process.Kill(entireProcessTree: true); // SIGKILL: no cleanup, no finally blocks
+        process.WaitForExit();
     }
 }
