@@ -84,8 +84,8 @@ public class Stories260KOracleTests(Stories260KFixture fx) : IClassFixture<Stori
         foreach (var e in fx.Expected.GetProperty("pos0_after_BOS_top5").EnumerateArray())
         {
             var id = e.GetProperty("id").GetInt32();
-            Assert.InRange(logits[id].item<float>(), e.GetProperty("logit").GetSingle() - 1e-4f, e.GetProperty("logit").GetSingle() + 1e-4f);
-            Assert.InRange(logprobs[id].item<float>(), e.GetProperty("logprob").GetSingle() - 1e-4f, e.GetProperty("logprob").GetSingle() + 1e-4f);
+            Tolerance.Float32Reference.AssertClose(e.GetProperty("logit").GetSingle(), logits[id].item<float>(), $"logit of {id}");
+            Tolerance.Float32Reference.AssertClose(e.GetProperty("logprob").GetSingle(), logprobs[id].item<float>(), $"log-prob of {id}");
         }
         var top = logits.topk(5).indexes.data<long>().ToArray();
         Assert.Equal(fx.Expected.GetProperty("pos0_after_BOS_top5").EnumerateArray().Select(e => (long)e.GetProperty("id").GetInt32()), top);

@@ -26,13 +26,13 @@ public class AttentionPathTests
 
         var fused = CausalAttention.Attend(q1, k1, v1, null, scale, causal: true);
         var manual = CausalAttention.Attend(q2, k2, v2, blocked, scale);
-        Assert.True((fused - manual).abs().max().item<float>() < 1e-5);
+        TensorAssert.Close(manual, fused, "fused vs manual");
 
         var upstream = randn(b, heads, t, d);
         (fused * upstream).sum().backward();
         (manual * upstream).sum().backward();
         foreach (var (a, m) in new[] { (q1, q2), (k1, k2), (v1, v2) })
-            Assert.True((a.grad! - m.grad!).abs().max().item<float>() < 1e-5);
+            TensorAssert.Close(m.grad!, a.grad!, "gradient");
     }
 
     [Fact]

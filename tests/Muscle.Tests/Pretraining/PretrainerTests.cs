@@ -114,9 +114,12 @@ public class PretrainerTests(TinyCorpusFixture f) : IClassFixture<TinyCorpusFixt
         Assert.Equal(Quick.LearningRate, state["recipe"]!["options"]!["learning_rate"]!.GetValue<double>());
     }
 
-    [Fact]
-    public void ResumingAfterACrashGivesTheSameModelBitForBit()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void ResumingAfterACrashGivesTheSameModelBitForBit(int threads)
     {
+        using var _ = TestThreads.Use(threads);
         var options = Quick with { Steps = 10, SaveSteps = 4, LogSteps = 1 };
         var straight = f.NewDir();
         Pretrainer.Run(Fresh(), options, straight, resume: false);

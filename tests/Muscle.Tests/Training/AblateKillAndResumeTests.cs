@@ -19,7 +19,7 @@ public class AblateKillAndResumeTests(TinyUpdateFixture fx) : IClassFixture<Tiny
         "--strategies", "muscle", "--epochs", "3", "--batch-size", "4", "--grad-accum", "1", "--lr", "5e-3",
         "--warmup", "2", "--save-steps", "2", "--seed", "11",
         // Bitwise equality needs the same thread count in the child process as in this one.
-        "--threads", TorchSharp.torch.get_num_threads().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        .. TestThreads.CliArgs,
     ];
 
     [Fact]

@@ -66,9 +66,12 @@ public class AdapterTrainerTests(TinyWorldFixture world) : IClassFixture<TinyWor
         Assert.All(tm.Model.Module.parameters(), p => Assert.False(p.requires_grad));
     }
 
-    [Fact]
-    public void ResumingAfterACrashEndsWithTheSameAdapterBitForBit()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void ResumingAfterACrashEndsWithTheSameAdapterBitForBit(int threads)
     {
+        using var _ = TestThreads.Use(threads);
         var straight = NewOut();
         AdapterTrainer.Train(world.ModelDir, Data(Quick), Quick, straight, resume: false, torch.ScalarType.Float32);
 

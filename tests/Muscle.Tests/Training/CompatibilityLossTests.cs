@@ -53,7 +53,7 @@ public class CompatibilityLossTests
     {
         using var scope = NewDisposeScope();
         var (_, total) = Run(S(strategy) with { CeWeight = ceWeight, T2Scale = t2 });
-        Assert.Equal(expected, total, 5);
+        Tolerance.Float32Reference.AssertClose(expected, total, $"{strategy} loss");
     }
 
     [Fact]

@@ -17,18 +17,21 @@ public class KillAndResumeTests(TinyWorldFixture world) : IClassFixture<TinyWorl
         "--out", outDir, "--rank", "4", "--alpha", "8", "--epochs", "2", "--lr", "5e-3", "--warmup", "3",
         "--batch-size", "4", "--grad-accum", "2", "--save-steps", "2", "--seed", "11",
         // Bitwise equality needs the same thread count in the child process as in this one.
-        "--threads", TorchSharp.torch.get_num_threads().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        .. TestThreads.CliArgs,
     ];
 
-    [Fact]
-    public void KillNineMidEpochThenResumeEndsWithTheSameAdapterBitForBit()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void KillNineMidEpochThenResumeEndsWithTheSameAdapterBitForBit(int threads)
     {
+        using var _ = TestThreads.Use(threads);
         var train = TinyTaskWorld.WriteMajorityTask(Path.Combine(world.Root, "kill-train.jsonl"), 240, seed: 21);
-        var straight = Path.Combine(world.Root, "kill-straight");
+        var straight = Path.Combine(world.Root, $"kill-straight-{threads}");
         var (o, e) = (new StringWriter(), new StringWriter());
         Assert.True(MuscleApp.Run(Args(straight, train), o, e) == 0, e.ToString());
 
-        var killed = Path.Combine(world.Root, "kill-killed");
+        var killed = Path.Combine(world.Root, $"kill-killed-{threads}");
         KilledProcess.RunUntilStep(Args(killed, train), Path.Combine(killed, "checkpoints", "last", "trainer_state.json"), 4);
         var savedStep = JsonNode.Parse(File.ReadAllText(Path.Combine(killed, "checkpoints", "last", "trainer_state.json")))!["global_step"]!.GetValue<long>();
         Assert.True(savedStep < 2 * 30, $"killed at step {savedStep}, before the end");

@@ -25,7 +25,7 @@ public class OptimizerTests
         }
         var expected = GoldenAdamW.After3Steps;
         var actual = p.data<float>().ToArray();
-        for (var i = 0; i < 3; i++) Assert.InRange(actual[i], expected[i] - 1e-6f, expected[i] + 1e-6f);
+        for (var i = 0; i < 3; i++) Tolerance.Float32.AssertClose(expected[i], actual[i], $"parameter {i}");
     }
 
     [Fact]
