@@ -6,7 +6,10 @@ namespace Muscle.Configuration;
 
 /// <summary>
 /// What every decoder config shares. Family records map their own <c>config.json</c> keys; the keys below are
-/// the bookkeeping ones HF writes for every family, mapped here so they never show up as "unknown".
+/// the bookkeeping ones HF writes for every family. A key that nothing maps is refused unless
+/// <see cref="ConfigKeys"/> lists it as inert. Both dialects are read: transformers ≤ 4 (<c>torch_dtype</c>,
+/// <c>rope_theta</c>, <c>rope_scaling</c>) and transformers 5 (<c>dtype</c>, <c>rope_parameters</c>); where a
+/// file spells a value both ways, the two must agree.
 /// Derived values (head_dim, kv heads, ...) are computed in each family record's "Derived" section, nowhere else.
 /// </summary>
 public abstract record ModelConfig
@@ -25,7 +28,7 @@ public abstract record ModelConfig
     [JsonPropertyName("auto_map")] public JsonElement? AutoMap { get; init; }
     [JsonPropertyName("tie_word_embeddings")] public bool? TieWordEmbeddingsRaw { get; init; }
 
-    /// <summary>Keys of the file that no property maps; reported by <see cref="Warnings"/>, never an error.</summary>
+    /// <summary>Keys of the file that no property maps; <see cref="Validate"/> refuses those not in <see cref="ConfigKeys"/>.</summary>
     [JsonExtensionData] public Dictionary<string, JsonElement>? UnmappedKeys { get; init; }
 
     /// <summary>The config.json this came from, for error messages; null when built in code.</summary>
@@ -42,12 +45,11 @@ public abstract record ModelConfig
     [JsonIgnore] public abstract int MaxPositions { get; }
     [JsonIgnore] public abstract bool TieWordEmbeddings { get; }
 
-    /// <summary>One line per config key that nothing maps (the value is kept in <see cref="UnmappedKeys"/>).</summary>
+    /// <summary>Keys that nothing maps and that are not known to be inert, as dotted paths, sorted.</summary>
     [JsonIgnore]
-    public IReadOnlyList<string> Warnings =>
-        (UnmappedKeys?.Keys ?? Enumerable.Empty<string>()).Concat(NestedUnmappedKeys)
-            .Order(StringComparer.Ordinal)
-            .Select(k => $"config key '{k}' is not used by {Architecture}; ignored").ToList();
+    public IReadOnlyList<string> UnimplementedKeys =>
+        (UnmappedKeys?.Keys ?? Enumerable.Empty<string>()).Where(k => !ConfigKeys.IsInert(k)).Concat(NestedUnmappedKeys)
+            .Order(StringComparer.Ordinal).ToList();
 
     /// <summary>Unmapped keys of nested objects, as dotted paths (e.g. "rope_scaling.beta_fast").</summary>
     [JsonIgnore] protected virtual IEnumerable<string> NestedUnmappedKeys => [];
@@ -66,6 +68,10 @@ public abstract record ModelConfig
         if (NumHeads > 0 && NumKeyValueHeads > 0 && NumHeads % NumKeyValueHeads != 0)
             problems.Add($"num_attention_heads = {NumHeads} is not a multiple of num_key_value_heads = {NumKeyValueHeads}");
         if (HeadDim <= 0 || HeadDim % 2 != 0) problems.Add($"head_dim = {HeadDim} must be positive and even");
+        if (TorchDtype is not null && Dtype is not null && TorchDtype != Dtype)
+            problems.Add($"torch_dtype = '{TorchDtype}' disagrees with dtype = '{Dtype}'");
+        foreach (var key in UnimplementedKeys)
+            problems.Add($"config key '{key}' is not implemented for {Architecture} and may change the result (refused, not ignored)");
         AddFamilyProblems(problems);
         if (problems.Count > 0)
             throw new MuscleInputException($"invalid {Architecture} config: {string.Join("; ", problems)}", SourcePath);

@@ -33,15 +33,58 @@ public class ModelConfigTests
         Assert.True(gpt2.TieWordEmbeddings);
     }
 
-    [Fact]
-    public void Unknown_keys_are_warnings_not_errors()
+    [Theory]
+    [InlineData(""", "attn_logit_softcapping": 50.0""", "config key 'attn_logit_softcapping' is not implemented")]
+    [InlineData(""", "quantization_config": {"quant_method": "bitsandbytes"}""", "config key 'quantization_config'")]
+    [InlineData(""", "my_new_flag": 3""", "config key 'my_new_flag'")]
+    [InlineData(""", "rope_scaling": {"type": "linear", "factor": 2.0, "beta": 1}""", "config key 'rope_scaling.beta'")]
+    [InlineData(""", "rope_parameters": {"rope_type": "yarn", "factor": 4.0}""", "rope_parameters type 'yarn' is not supported")]
+    [InlineData(""", "rope_parameters": {"rope_type": "default", "rope_theta": 10000.0, "mrope_section": [1]}""", "config key 'rope_parameters.mrope_section'")]
+    [InlineData(""", "rope_parameters": {"rope_type": "default", "rope_theta": 500000.0}""", "rope_theta = 10000 disagrees with rope_parameters.rope_theta = 500000")]
+    [InlineData(""", "rope_scaling": {"type": "linear", "factor": 2.0}, "rope_parameters": {"rope_type": "linear", "factor": 4.0}""", "rope_scaling (type linear, factor 2")]
+    [InlineData(""", "rope_parameters": {"rope_type": "default", "partial_rotary_factor": 0.5}""", "partial_rotary_factor = 0.5 is not supported")]
+    [InlineData(""", "torch_dtype": "float32", "dtype": "bfloat16" """, "torch_dtype = 'float32' disagrees with dtype = 'bfloat16'")]
+    [InlineData(""", "layer_types": ["full_attention", "sliding_attention"]""", "layer_types[1] = 'sliding_attention' is not supported")]
+    [InlineData(""", "layer_types": ["full_attention"]""", "layer_types has 1 entries for num_hidden_layers = 2")]
+    public void Keys_that_may_change_the_result_are_refused_by_name(string extra, string expected)
     {
-        var cfg = TinyConfigs.Llama(""", "my_new_flag": 3, "another": "x" """);
-        Assert.Equal(2, cfg.Warnings.Count);
-        Assert.Contains("'another'", cfg.Warnings[0]);
-        Assert.Contains("'my_new_flag'", cfg.Warnings[1]);
-        var rope = TinyConfigs.Llama(""", "rope_scaling": {"type": "linear", "factor": 2.0, "beta": 1}""");
-        Assert.Equal(["config key 'rope_scaling.beta' is not used by LlamaForCausalLM; ignored"], rope.Warnings);
+        var e = Assert.Throws<MuscleInputException>(() => TinyConfigs.Llama(extra));
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void Inert_keys_pass_and_the_list_lives_in_one_place()
+    {
+        var cfg = TinyConfigs.Llama(""", "_name_or_path": "x", "output_attentions": false, "id2label": {"0": "a"}, "temperature": 0.7, "transformers_version": "5.17.0", "use_cache": true, "initializer_range": 0.1""");
+        Assert.Empty(cfg.UnimplementedKeys);
+        Assert.Contains("return_dict", ConfigKeys.Inert);
+        Assert.DoesNotContain("quantization_config", ConfigKeys.Inert);
+    }
+
+    [Fact]
+    public void Both_dialects_give_the_same_rotary_settings()
+    {
+        var v4 = (LlamaConfig)ModelConfigLoader.Parse("""
+            { "architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": 64, "hidden_size": 32,
+              "intermediate_size": 48, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+              "max_position_embeddings": 64, "rms_norm_eps": 1e-5, "tie_word_embeddings": false, "torch_dtype": "float32",
+              "rope_theta": 500000.0, "rope_scaling": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
+                                                      "high_freq_factor": 4.0, "original_max_position_embeddings": 32} }
+            """);
+        var v5 = (LlamaConfig)ModelConfigLoader.Parse("""
+            { "architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": 64, "hidden_size": 32,
+              "intermediate_size": 48, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+              "max_position_embeddings": 64, "rms_norm_eps": 1e-5, "tie_word_embeddings": false, "dtype": "float32",
+              "rope_parameters": {"rope_type": "llama3", "rope_theta": 500000.0, "factor": 8.0, "low_freq_factor": 1.0,
+                                  "high_freq_factor": 4.0, "original_max_position_embeddings": 32} }
+            """);
+        Assert.Equal(500000.0, v4.RopeTheta);
+        Assert.Equal(v4.RopeTheta, v5.RopeTheta);
+        Assert.Equal("llama3", v5.RopeScaling!.Kind);
+        Assert.Equal(Muscle.Modules.RotaryEmbedding.InverseFrequencies(8, v4.RopeTheta, v4.RopeScaling),
+                     Muscle.Modules.RotaryEmbedding.InverseFrequencies(8, v5.RopeTheta, v5.RopeScaling));
+        var phi = Assert.IsType<PhiConfig>(ModelConfigLoader.Parse("""{"model_type": "phi", "rope_parameters": {"rope_type": "default", "rope_theta": 20000.0, "partial_rotary_factor": 0.25}}"""));
+        Assert.Equal((20000.0, 0.25), (phi.RopeTheta, phi.PartialRotaryFactor));
     }
 
     [Fact]
