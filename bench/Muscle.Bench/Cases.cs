@@ -1,13 +1,12 @@
 using System.Diagnostics;
+using AdamW = Muscle.Training.AdamW;
 using Muscle.Adapters;
 using Muscle.Evaluation;
 using Muscle.Models;
 using Muscle.Tokenization;
 using Muscle.Training;
-using Muscle.Training.Losses;
-using TorchSharp;
 using Parameter = TorchSharp.Modules.Parameter;
-using AdamW = Muscle.Training.AdamW;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Muscle.Bench;

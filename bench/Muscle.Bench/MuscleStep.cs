@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using AdamW = Muscle.Training.AdamW;
 using Muscle.Adapters;
+using Muscle.Distillation;
 using Muscle.IO;
 using Muscle.Models;
 using Muscle.Tokenization;
 using Muscle.Training;
-using Muscle.Training.Losses;
 using static TorchSharp.torch;
-using AdamW = Muscle.Training.AdamW;
 
 namespace Muscle.Bench;
 

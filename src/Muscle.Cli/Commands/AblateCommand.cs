@@ -1,11 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using Muscle.Cli.Infrastructure;
+using Muscle.Distillation;
 using Muscle.Evaluation;
 using Muscle.Models;
+using Muscle.Recipes;
 using Muscle.Tasks;
-using Muscle.Training.Losses;
-using Muscle.Update;
 using Spectre.Console;
 
 namespace Muscle.Cli.Commands;

@@ -2,8 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Muscle.Cli.Infrastructure;
-using Muscle.Demo;
-using Muscle.Update;
+using Muscle.Recipes;
 using Spectre.Console;
 
 namespace Muscle.Cli.Commands;
@@ -99,7 +98,7 @@ public static class DemoCommand
         foreach (var arm in result.Strategies.Select(r => r.Arm))
         {
             var rows = result.Seeds.Select(s => s.Strategies.Single(r => r.Arm == arm)).ToList();
-            string Col(Func<Muscle.Update.AblationRow, double?> f, double scale = 100) => MeanStd(rows.Select(f), scale);
+            string Col(Func<Muscle.Recipes.AblationRow, double?> f, double scale = 100) => MeanStd(rows.Select(f), scale);
             strategies.AddRow(arm, Col(r => r.DeltaNfrC), Col(r => r.DeltaPctNfrC, 1), Col(r => r.DeltaPfrC), Col(r => r.DeltaAccC),
                 Col(r => r.NfrC), Col(r => r.AccC));
         }

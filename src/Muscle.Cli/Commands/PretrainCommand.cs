@@ -3,7 +3,7 @@ using System.Globalization;
 using Muscle.Cli.Infrastructure;
 using Muscle.Infrastructure;
 using Muscle.Models;
-using Muscle.Pretraining;
+using Muscle.Recipes;
 using Muscle.Training;
 
 namespace Muscle.Cli.Commands;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Muscle.Cli.Infrastructure;
 using Muscle.Infrastructure;
 using Muscle.Models;
+using Muscle.Recipes;
 using Muscle.Tasks;
 using Muscle.Training;
 

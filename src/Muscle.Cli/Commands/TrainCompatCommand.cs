@@ -1,10 +1,11 @@
 using System.CommandLine;
 using Muscle.Cli.Infrastructure;
+using Muscle.Distillation;
 using Muscle.Infrastructure;
 using Muscle.Models;
+using Muscle.Recipes;
 using Muscle.Tasks;
 using Muscle.Training;
-using Muscle.Training.Losses;
 
 namespace Muscle.Cli.Commands;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
+using Muscle.Distillation;
+using Muscle.Recipes;
 using Muscle.Tasks;
-using Muscle.Training;
 
 namespace Muscle.Cli.Infrastructure;
 
@@ -57,7 +58,7 @@ public sealed class UpdateOptionsBinder(bool newAdapterRequired, bool withTest)
     }
 
     /// <summary>The request these options describe (test fields empty without <c>--test</c>); callers add the recipes.</summary>
-    public Update.UpdateRequest Bind(ParseResult parse, string outDir) => new()
+    public Recipes.UpdateRequest Bind(ParseResult parse, string outDir) => new()
     {
         OldModelDir = parse.GetValue(OldModel)!.FullName,
         OldAdapterDir = parse.GetValue(OldAdapter)!.FullName,

@@ -1,5 +1,5 @@
 using Muscle.Models;
-using Muscle.Training.Losses;
+using Muscle.Training;
 using static TorchSharp.torch;
 
 namespace Muscle.Pretraining;

@@ -5,13 +5,6 @@ namespace Muscle.Training;
 
 // Shapes: B = sequences in the batch, T = longest sequence (right-padded).
 
-/// <summary>Which next-token targets count in the loss: context + answer (the paper) or the answer only.</summary>
-public enum LossOn
-{
-    All,
-    Answer,
-}
-
 /// <summary>
 /// A right-padded batch for teacher forcing. <see cref="Labels"/>[b, t] is the token at t+1 when that target counts,
 /// else −100 (padding, and the context when <see cref="LossOn.Answer"/>).

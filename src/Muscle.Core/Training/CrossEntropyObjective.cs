@@ -1,5 +1,4 @@
 using Muscle.Models;
-using Muscle.Training.Losses;
 using static TorchSharp.torch;
 
 namespace Muscle.Training;

@@ -1,55 +1,14 @@
 using System.Diagnostics;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using Muscle.Adapters;
-using Muscle.Infrastructure;
 using Muscle.IO;
+using Muscle.Infrastructure;
 using Muscle.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Muscle.Training;
-
-/// <summary>
-/// What a trainer optimises. The objective owns its data (training and validation items, caches); the loop owns
-/// everything else (order, accumulation, schedule, validation timing, checkpoints, resume), so the task-adapter and
-/// compatibility trainers differ only here.
-/// </summary>
-public interface ITrainingObjective
-{
-    int TrainCount { get; }
-
-    int ValidCount { get; }
-
-    /// <summary>
-    /// The loss of the training items <paramref name="microItems"/>, already normalised over the whole optimizer step
-    /// (<paramref name="stepItems"/>: every item of the accumulated micro-batches), so summed gradients equal one big batch.
-    /// </summary>
-    Tensor MicroBatchLoss(IReadOnlyList<int> microItems, IReadOnlyList<int> stepItems);
-
-    /// <summary>Real (non-padding) tokens of these training items, for tokens/s.</summary>
-    long Tokens(IReadOnlyList<int> items);
-
-    /// <summary>The selection loss on the validation set (lower is better; CE for every trainer here).</summary>
-    double ValidationLoss(int batchSize);
-
-    /// <summary>Extra per-epoch statistics to log (e.g. the share of tokens aligned to the old model); resets them.</summary>
-    IReadOnlyDictionary<string, double> TakeEpochStats() => new Dictionary<string, double>();
-}
-
-/// <summary>Where a run writes: the best adapter at the root (a PEFT directory), checkpoints below.</summary>
-public sealed record TrainingRunLayout(string OutDir)
-{
-    public string CheckpointDir => Path.Combine(OutDir, "checkpoints", "last");
-    public string BestDir => Path.Combine(OutDir, "checkpoints", "best");
-    public string StateFile => Path.Combine(CheckpointDir, "trainer_state.json");
-    public string OptimizerFile => Path.Combine(CheckpointDir, "optimizer.safetensors");
-    public string HistoryFile => Path.Combine(OutDir, "training_history.json");
-}
-
-/// <summary>Outcome of a run: the epoch whose adapter was kept and the validation losses per epoch.</summary>
-public sealed record TrainingResult(int BestEpoch, double BestValidationLoss, IReadOnlyList<double> ValidationLosses, long Steps,
-                                    double InitialValidationLoss);
 
 /// <summary>
 /// The shared training loop: deterministic data order from the seed, gradient accumulation with the loss divided by

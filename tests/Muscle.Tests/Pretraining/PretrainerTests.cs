@@ -1,10 +1,11 @@
-using System.Text;
 using System.Text.Json.Nodes;
+using System.Text;
 using Muscle.Cli.Infrastructure;
-using Muscle.Infrastructure;
 using Muscle.IO;
+using Muscle.Infrastructure;
 using Muscle.Models;
 using Muscle.Pretraining;
+using Muscle.Recipes;
 using Muscle.Tests.Training;
 using Muscle.Tokenization;
 using Muscle.Training;

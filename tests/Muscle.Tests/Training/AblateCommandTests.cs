@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Muscle.Cli.Infrastructure;
 using Muscle.Infrastructure;
-using Muscle.Update;
+using Muscle.Recipes;
 
 namespace Muscle.Tests.Training;
 
@@ -51,7 +51,7 @@ public class AblateCommandTests(TinyUpdateFixture fx) : IClassFixture<TinyUpdate
             OldModelDir = fx.OldModel, OldAdapterDir = fx.OldAdapter, NewModelDir = fx.NewModel, NewAdapterDir = fx.NewAdapter,
             Task = "jsonl-mc", TrainFile = fx.Train, TestFile = test, OutDir = Path.Combine(fx.Root, "ablate-cache"),
             Training = TinyUpdateFixture.Recipe with { WarmupSteps = 1 },
-            TeacherCache = new Muscle.Training.TeacherCacheOptions(cacheDir),
+            TeacherCache = new Muscle.Distillation.TeacherCacheOptions(cacheDir),
             TransferFile = transfer,
         };
         var messages = new List<string>();

@@ -1,8 +1,9 @@
 using Muscle.Adapters;
 using Muscle.Cli.Infrastructure;
-using Muscle.Infrastructure;
 using Muscle.IO;
+using Muscle.Infrastructure;
 using Muscle.Models;
+using Muscle.Recipes;
 using Muscle.Training;
 using TorchSharp;
 

@@ -1,5 +1,4 @@
-using Muscle.Training;
-using Muscle.Training.Losses;
+using Muscle.Distillation;
 using static TorchSharp.torch;
 
 namespace Muscle.Tests.Training;

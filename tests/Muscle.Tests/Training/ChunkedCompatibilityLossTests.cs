@@ -1,5 +1,4 @@
-using Muscle.Training;
-using Muscle.Training.Losses;
+using Muscle.Distillation;
 using static TorchSharp.torch;
 
 namespace Muscle.Tests.Training;
@@ -91,8 +90,8 @@ public class ChunkedCompatibilityLossTests
         var z32 = z.to_type(ScalarType.Float32);
         var ce = nn.functional.cross_entropy(z32, d.Labels, reduction: nn.Reduction.None);
         var studentT = (z32 / T).log_softmax(-1);
-        var toOld = Distillation.ForwardKl((d.OldLogits / T).log_softmax(-1), studentT);
-        var toNew = Distillation.ForwardKl((d.NewLogits / T).log_softmax(-1), studentT);
+        var toOld = DistillationOps.ForwardKl((d.OldLogits / T).log_softmax(-1), studentT);
+        var toNew = DistillationOps.ForwardKl((d.NewLogits / T).log_softmax(-1), studentT);
         var m = z32.detach().argmax(-1).ne(d.Labels);
         return (lambda * where(m, toOld, toNew) + (1 - lambda) * ce).sum();
     }

@@ -1,9 +1,9 @@
-using System.Text;
 using System.Text.Json.Nodes;
+using System.Text;
 using Muscle.Adapters;
+using Muscle.Distillation;
+using Muscle.Recipes;
 using Muscle.Training;
-using Muscle.Training.Losses;
-using Muscle.Update;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 

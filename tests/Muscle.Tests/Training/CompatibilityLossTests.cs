@@ -1,4 +1,4 @@
-using Muscle.Training.Losses;
+using Muscle.Distillation;
 using static TorchSharp.torch;
 
 namespace Muscle.Tests.Training;

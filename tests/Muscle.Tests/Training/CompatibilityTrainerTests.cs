@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Muscle.Cli.Infrastructure;
+using Muscle.Recipes;
 using Muscle.Training;
 
 namespace Muscle.Tests.Training;

@@ -1,9 +1,9 @@
 using Muscle.Adapters;
 using Muscle.Cli.Infrastructure;
-using Muscle.Infrastructure;
+using Muscle.Distillation;
 using Muscle.IO;
+using Muscle.Infrastructure;
 using Muscle.Training;
-using Muscle.Training.Losses;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 

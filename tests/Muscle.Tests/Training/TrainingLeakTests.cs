@@ -1,6 +1,6 @@
 using Muscle.Adapters;
+using Muscle.Distillation;
 using Muscle.Training;
-using Muscle.Training.Losses;
 using TorchSharp;
 
 namespace Muscle.Tests.Training;

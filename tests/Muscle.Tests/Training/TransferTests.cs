@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Muscle.Adapters;
 using Muscle.Cli.Infrastructure;
+using Muscle.Distillation;
 using Muscle.Infrastructure;
 using Muscle.Tokenization;
 using Muscle.Training;

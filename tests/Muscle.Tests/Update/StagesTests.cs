@@ -1,4 +1,4 @@
-using Muscle.Update;
+using Muscle.Recipes;
 
 namespace Muscle.Tests.Update;
 

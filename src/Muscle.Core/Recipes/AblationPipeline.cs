@@ -1,0 +1,128 @@
+using System.Text.Json.Nodes;
+using System.Text.Json;
+using Muscle.Adapters;
+using Muscle.Compatibility;
+using Muscle.Distillation;
+using Muscle.Evaluation;
+using Muscle.Infrastructure;
+using Muscle.Predictions;
+using Muscle.Reports;
+using Muscle.Tasks;
+using Muscle.Training;
+
+namespace Muscle.Recipes;
+
+/// <summary>
+/// <c>muscle ablate</c>: every strategy trained from the same v2 task adapter on the same data, evaluated on the same
+/// test set, compared against v1 with the compare library (Table 7 columns). Stages are cached like <c>update</c>'s.
+/// </summary>
+public static class AblationPipeline
+{
+    /// <summary>The default grid: the paper's Table 7 rows, our baselines and our choice-level extensions.</summary>
+    public static readonly IReadOnlyList<string> DefaultArms =
+    [
+        "vanilla", "muscle", "old-correct", "kl-old", "muscle+ce", "token-ll", "seq-ll", "focal-kl", "focal-lm", "xie-better",
+        "muscle-choice", "focal-choice",
+    ];
+
+    /// <summary>Arms from ids; <c>muscle+ce</c> is muscle with λ; the likelihood masks get λ = 0.5 unless one is given.</summary>
+    public static IReadOnlyList<AblationArm> Arms(IEnumerable<string> ids, CompatibilityLossOptions baseOptions, bool multipleChoice)
+    {
+        var arms = new List<AblationArm>();
+        foreach (var raw in ids)
+        {
+            var id = raw.Trim().ToLowerInvariant();
+            var strategy = id == "muscle+ce" ? CompatibilityStrategy.Muscle : CompatibilityStrategies.Parse(id);
+            // Table 7: muscle, old-correct and kl-old are pure KL; "muscle + CE" and the likelihood masks mix with CE.
+            var lambda = id switch
+            {
+                "muscle+ce" or "token-ll" or "seq-ll" => baseOptions.CeWeight ?? 0.5,
+                "muscle" or "old-correct" or "kl-old" => (double?)null,
+                _ => baseOptions.CeWeight,
+            };
+            var loss = baseOptions with { Strategy = strategy, CeWeight = lambda, WithTokenLoss = baseOptions.WithTokenLoss && strategy.IsChoiceLevel() };
+            if (loss.Strategy.IsChoiceLevel() && !multipleChoice) continue; // not defined for generative tasks
+            loss.Validate();
+            arms.Add(new AblationArm(id, loss));
+        }
+        if (arms.Count == 0) throw new MuscleInputException("no strategy to run");
+        return arms;
+    }
+
+    public static IReadOnlyList<AblationRow> Run(UpdateRequest r, IReadOnlyList<string> armIds, IProgress<StageProgress>? progress = null)
+    {
+        if (r.NewAdapterDir is null) throw new MuscleInputException("ablate needs --new-adapter (the v2 task adapter every arm starts from)");
+        var skipped = new List<string>();
+        var data = TaskData.Load(r.Task, r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels, r.Training);
+        var test = data.Task.Load(r.TestFile, r.TestLabels);
+        var arms = Arms(armIds, r.Compatibility, data.Task.Kind == TaskKind.MultipleChoice);
+        var cache = SharedCache(r.TeacherCache, arms);
+        var transfer = UpdatePipeline.LoadTransfer(r, data);
+        AtomicFile.EnsureDirectory(r.OutDir); // after the inputs and arms are checked: a bad one leaves no empty run directory
+        var predictions = Path.Combine(r.OutDir, "predictions");
+
+        UpdatePipeline.Predict(r, data.Task, test, "old", r.OldModelDir, r.OldAdapterDir, skipped, progress);
+        UpdatePipeline.Predict(r, data.Task, test, "new", r.NewModelDir, r.NewAdapterDir, skipped, progress);
+        var rows = new List<AblationRow>();
+        foreach (var arm in arms)
+        {
+            var adapterDir = Path.Combine(r.OutDir, "arms", arm.Name);
+            var armCache = UsesCache(arm) ? cache : null;
+            Stages.Run(r.OutDir, "train-" + arm.Name, adapterDir, UpdatePipeline.CompatInputs(r, new
+            {
+                r.OldModelDir, old = Stages.Fingerprint(Path.Combine(r.OldAdapterDir, LoraAdapter.WeightsFileName)), r.NewModelDir,
+                neu = Stages.Fingerprint(Path.Combine(r.NewAdapterDir, LoraAdapter.WeightsFileName)),
+                data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels), r.Training, arm.Loss,
+                strategy = arm.Loss.Strategy.Id(),
+            }, armCache), skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, r.NewAdapterDir),
+                data, r.Training, arm.Loss, adapterDir, resume, r.DType, UpdatePipeline.Forward(progress, $"train {arm.Name}"),
+                teacherCache: armCache, transfer: transfer));
+            UpdatePipeline.Predict(r, data.Task, test, arm.Name, r.NewModelDir, adapterDir, skipped, progress);
+            var comparison = UpdatePipeline.Compare(predictions, arm.Name);
+            CompatibilityReport.Write(Path.Combine(r.OutDir, "reports", arm.Name), comparison);
+            rows.Add(Row(arm.Name, ComparisonSummary.ToJson(comparison)));
+        }
+        var results = new JsonObject
+        {
+            ["task"] = data.Task.Name,
+            ["seed"] = r.Training.Seed,
+            ["arms"] = new JsonArray(rows.Select(row => (JsonNode?)new JsonObject
+            {
+                ["arm"] = row.Arm,
+                ["delta_nfr_c"] = row.DeltaNfrC,
+                ["delta_pct_nfr_c"] = row.DeltaPctNfrC,
+                ["delta_pfr_c"] = row.DeltaPfrC,
+                ["delta_acc_c"] = row.DeltaAccC,
+                ["compare"] = JsonNode.Parse(row.ComparisonJson),
+            }).ToArray()),
+        };
+        AtomicFile.WriteAllText(Path.Combine(r.OutDir, "results.json"), results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        return rows;
+    }
+
+    /// <summary>focal-lm matches the old model's full logits, which no cache keeps: that arm alone runs exact teachers.</summary>
+    private static bool UsesCache(AblationArm arm) => arm.Loss.Strategy != CompatibilityStrategy.FocalLm;
+
+    /// <summary>
+    /// One <c>--teacher-cache</c> for every arm (the teachers are the same): asked for the union of the arms' parts, it is
+    /// built by the first arm and reused by the rest; the token part only if some arm distils per token.
+    /// </summary>
+    internal static TeacherCacheOptions? SharedCache(TeacherCacheOptions? cache, IReadOnlyList<AblationArm> arms) => cache is null ? null : cache with
+    {
+        KeepTokens = arms.Where(UsesCache).Any(a => !a.Loss.Strategy.IsChoiceLevel() || a.Loss.WithTokenLoss),
+        KeepChoices = arms.Any(a => a.Loss.Strategy.IsChoiceLevel()),
+    };
+
+    /// <summary>Table 7's columns from a compare JSON: ΔNFR_c, Δ%NFR_c, ΔPFR_c = PFR_c − PFR, Δacc_c (score for continuous metrics).</summary>
+    public static AblationRow Row(string arm, string comparisonJson)
+    {
+        var j = JsonNode.Parse(comparisonJson)!.AsObject();
+        double? D(string key) => j[key] is JsonValue v ? v.GetValue<double>() : null;
+        var discrete = j.ContainsKey("acc_old");
+        var pfr = discrete ? D("pfr") : D("d_pfr");
+        var deltaPfr = D("pfr_c") is double pc && pfr is double p ? pc - p : (double?)null;
+        var deltaAcc = discrete ? D("delta_acc_c") : (D("score_compat") is double sc && D("score_new") is double sn ? sc - sn : null);
+        return new AblationRow(arm, D("delta_nfr_c"), D("delta_pct_nfr_c"), deltaPfr, deltaAcc ?? D("delta_acc_c"), D("nfr_c"),
+                               discrete ? D("acc_compat") : D("score_compat"), comparisonJson);
+    }
+}

@@ -1,0 +1,52 @@
+using Muscle.Adapters;
+using Muscle.Infrastructure;
+using Muscle.Models;
+using Muscle.Tasks;
+using Muscle.Tokenization;
+using Muscle.Training;
+using static TorchSharp.torch;
+
+namespace Muscle.Recipes;
+
+/// <summary>
+/// The task-adapter workflow (<c>muscle train-adapter</c>): base loaded and frozen, a fresh LoRA adapter (the only
+/// trainable parameters), plain next-token cross-entropy, the shared <see cref="TrainingLoop"/>.
+/// </summary>
+public static class AdapterTrainer
+{
+    public static TrainingResult Train(string modelDir, TaskData data, AdapterTrainingOptions options, string outDir,
+                                       bool resume, ScalarType dtype, IProgress<TrainingProgress>? progress = null,
+                                       Device? device = null)
+    {
+        options.Validate();
+        var layout = new TrainingRunLayout(outDir);
+        GuardOutput(layout, resume);
+        using var baseModel = TaskModel.Load(modelDir, adapterDir: null, dtype, device);
+        var model = baseModel.Model;
+        var tokenizer = baseModel.Tokenizer;
+        var train = TaskData.Encode(data.Task, data.Train, tokenizer, options.MaxSeqLen);
+        var valid = TaskData.Encode(data.Task, data.Valid, tokenizer, options.MaxSeqLen);
+        var config = new LoraConfig
+        {
+            R = options.Rank,
+            LoraAlpha = options.Alpha,
+            LoraDropout = options.Dropout,
+            TargetModules = options.Targets,
+        };
+        using var adapter = LoraAdapter.Create(model, config, options.Seed);
+        adapter.RequiresGrad(true);
+        adapter.AttachTo(model);
+        var split = new TokenizedSplit(train, valid, options.LossOn, tokenizer.PadId ?? tokenizer.EosId ?? 0);
+        var loop = new TrainingLoop(model, adapter, options, new CrossEntropyObjective(model, split), progress);
+        return loop.Run(layout, resume, Path.GetFullPath(modelDir));
+    }
+
+    /// <summary>Refuses to silently overwrite a run: an existing checkpoint needs --resume or another --out.</summary>
+    public static void GuardOutput(TrainingRunLayout layout, bool resume)
+    {
+        if (!resume && Directory.Exists(layout.CheckpointDir))
+            throw new MuscleInputException("the output directory already holds a training run; pass --resume to continue it or choose another --out", layout.OutDir);
+        if (File.Exists(layout.OutDir))
+            throw new MuscleInputException("--out must be a directory, but a file is there", layout.OutDir);
+    }
+}

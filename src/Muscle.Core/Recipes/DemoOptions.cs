@@ -1,0 +1,23 @@
+using System.Text.Json.Nodes;
+using Muscle.Evaluation;
+using Muscle.Infrastructure;
+using Muscle.Recipes;
+using Muscle.World;
+using static TorchSharp.torch;
+
+namespace Muscle.Recipes;
+
+/// <summary>How big the embedded demo is: the full run (≤ 10 min) or <c>--quick</c> (≤ 2 min, the CI smoke test).</summary>
+public sealed record DemoOptions
+{
+    public bool Quick { get; init; }
+    public required string OutDir { get; init; }
+    /// <summary>The world's seed (words, tokenizer, data). Bases and adapters use fixed seeds of their own.</summary>
+    public long WorldSeed { get; init; } = 1;
+    /// <summary>Seeds of the task and compatibility adapters: one run of every task per seed, on the same bases.</summary>
+    public IReadOnlyList<long> AdapterSeeds { get; init; } = [DemoPipeline.DefaultAdapterSeed];
+    /// <summary>Strategies shown side by side on the multiple-choice task.</summary>
+    public IReadOnlyList<string>? Strategies { get; init; }
+    /// <summary>Only these tasks (by world task name); null: all three.</summary>
+    public IReadOnlyList<string>? Tasks { get; init; }
+}

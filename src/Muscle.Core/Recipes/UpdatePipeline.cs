@@ -1,0 +1,123 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using System.Text.Json;
+using System.Text;
+using Muscle.Adapters;
+using Muscle.Compatibility;
+using Muscle.Distillation;
+using Muscle.Evaluation;
+using Muscle.Infrastructure;
+using Muscle.Predictions;
+using Muscle.Reports;
+using Muscle.Tasks;
+using Muscle.Training;
+using static TorchSharp.torch;
+
+namespace Muscle.Recipes;
+
+/// <summary>
+/// "Move my task from base v1 to v2 and prove it": trains the v2 task adapter with v1's recipe (unless given), trains the
+/// compatibility adapter, evaluates v1, v2 and the compatibility model on the test set and compares them. Each stage
+/// records a fingerprint of its inputs when it finishes; a rerun skips finished stages and resumes a killed training.
+/// </summary>
+public static class UpdatePipeline
+{
+    public static UpdateResult Run(UpdateRequest r, IProgress<StageProgress>? progress = null)
+    {
+        var skipped = new List<string>();
+        r.TeacherCache?.Validate(r.Compatibility.Strategy);
+        var data = TaskData.Load(r.Task, r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels, r.Training);
+        var test = data.Task.Load(r.TestFile, r.TestLabels);
+        var transfer = LoadTransfer(r, data);
+        AtomicFile.EnsureDirectory(r.OutDir); // after the inputs are read: a bad input leaves no empty run directory
+
+        // Stage 1: the v2 task adapter, same LoRA shape as v1's and the same training recipe.
+        var newAdapter = r.NewAdapterDir;
+        if (newAdapter is null)
+        {
+            var recipe = RecipeOf(r.OldAdapterDir, r.Training);
+            newAdapter = Path.Combine(r.OutDir, "new-task-adapter");
+            Stages.Run(r.OutDir, "new-task-adapter", newAdapter, new { r.NewModelDir, data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels), recipe }, skipped, resume =>
+                AdapterTrainer.Train(r.NewModelDir, data, recipe, newAdapter, resume, r.DType, Forward(progress, "train v2 task adapter")));
+        }
+
+        // Stage 2: the compatibility adapter.
+        var compat = Path.Combine(r.OutDir, "compat-adapter");
+        Stages.Run(r.OutDir, "compat-adapter", compat, CompatInputs(r, new
+        {
+            r.OldModelDir, old = Stages.Fingerprint(Path.Combine(r.OldAdapterDir, LoraAdapter.WeightsFileName)), r.NewModelDir,
+            neu = Stages.Fingerprint(Path.Combine(newAdapter, LoraAdapter.WeightsFileName)), data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels),
+            r.Training, strategy = r.Compatibility.Strategy.Id(), r.Compatibility,
+        }, r.TeacherCache), skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, newAdapter),
+            data, r.Training, r.Compatibility, compat, resume, r.DType, Forward(progress, $"train compatibility adapter ({r.Compatibility.Strategy.Id()})"),
+            teacherCache: r.TeacherCache, transfer: transfer));
+
+        // Stage 3: predictions of v1, v2 and the compatibility model on the test set.
+        var predictions = Path.Combine(r.OutDir, "predictions");
+        foreach (var (name, model, adapter) in new[] { ("old", r.OldModelDir, r.OldAdapterDir), ("new", r.NewModelDir, newAdapter), ("compat", r.NewModelDir, compat) })
+            Predict(r, data.Task, test, name, model, adapter, skipped, progress);
+
+        // Stage 4: the comparison (cheap: always recomputed from the prediction files).
+        var comparison = Compare(predictions, "compat");
+        var report = Path.Combine(r.OutDir, "report");
+        CompatibilityReport.Write(report, comparison);
+        return new UpdateResult(newAdapter, compat, predictions, report, comparison, ComparisonSummary.ToJson(comparison), skipped);
+    }
+
+    /// <summary>A cached stage writing <c>predictions/NAME.jsonl</c>: the model (+ adapter) evaluated on the test set.</summary>
+    internal static void Predict(UpdateRequest r, ITaskDefinition task, IReadOnlyList<TaskExample> test, string name, string model,
+                                 string adapter, List<string> skipped, IProgress<StageProgress>? progress)
+    {
+        var path = Path.Combine(r.OutDir, "predictions", name + ".jsonl");
+        Stages.Run(r.OutDir, "predict-" + name, null, new
+        {
+            model, adapter = Stages.Fingerprint(Path.Combine(adapter, LoraAdapter.WeightsFileName)),
+            test = Stages.Fingerprint(r.TestFile, r.TestLabels), r.Evaluation,
+        }, skipped, _ =>
+        {
+            using var tm = TaskModel.Load(model, adapter, r.DType);
+            var stage = $"evaluate {name}";
+            var summary = TaskEvaluator.Evaluate(tm.Model, tm.Tokenizer, task, test, r.Evaluation,
+                new SyncProgress<(int Done, int Total)>(u => progress?.Report(new StageProgress(stage, u.Done, u.Total, null))));
+            TaskEvaluator.WritePredictions(path, summary);
+            return 0;
+        });
+    }
+
+    /// <summary>v1 (old.jsonl) and v2 (new.jsonl) against the compatibility model's predictions, by the compare library.</summary>
+    internal static ComparisonResult Compare(string predictionsDir, string compatName) =>
+        ComparisonRunner.Compare(PredictionAlignment.Align(
+            PredictionReader.Read(Path.Combine(predictionsDir, "old.jsonl")),
+            PredictionReader.Read(Path.Combine(predictionsDir, "new.jsonl")),
+            PredictionReader.Read(Path.Combine(predictionsDir, compatName + ".jsonl"))), CompareMetric.Auto);
+
+    /// <summary>v1's recipe for the v2 adapter: v1's LoRA rank, alpha, dropout and targets; the given training options.</summary>
+    public static AdapterTrainingOptions RecipeOf(string oldAdapterDir, AdapterTrainingOptions given)
+    {
+        var config = LoraConfig.Load(oldAdapterDir);
+        return given with
+        {
+            Rank = config.R,
+            Alpha = config.LoraAlpha,
+            Dropout = config.LoraDropout,
+            Targets = config.TargetRegex is null ? config.TargetModules : given.Targets,
+        };
+    }
+
+    /// <summary>
+    /// A compatibility stage's fingerprint: <paramref name="inputs"/>, plus the teacher cache's k when one is used (a
+    /// truncated cache changes the token-level loss) and the transfer file. Without either option the fingerprint is
+    /// the one earlier runs wrote.
+    /// </summary>
+    internal static object CompatInputs(UpdateRequest r, object inputs, TeacherCacheOptions? cache) =>
+        cache is null && r.TransferFile is null ? inputs
+            : new { inputs, teacher_cache_k = cache?.K, transfer = r.TransferFile is null ? null : Stages.Fingerprint(r.TransferFile) };
+
+    internal static TransferSet? LoadTransfer(UpdateRequest r, TaskData data) =>
+        r.TransferFile is null ? null : TransferSet.Load(data, r.TransferFile);
+
+    internal static IProgress<TrainingProgress>? Forward(IProgress<StageProgress>? progress, string stage) =>
+        progress is null ? null : new SyncProgress<TrainingProgress>(t => progress.Report(new StageProgress(stage, t.Step, t.TotalSteps,
+            t.Message?.StartsWith("teacher cache", StringComparison.Ordinal) == true ? t.Message
+            : t.ValidationLoss is double v ? $"epoch {t.Epoch}/{t.Epochs} valid {v:F4}" : $"epoch {t.Epoch}/{t.Epochs} loss {t.Loss:F4} {t.TokensPerSecond:F0} tok/s")));
+}
