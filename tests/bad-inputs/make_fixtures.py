@@ -202,7 +202,7 @@ R = 2
 LORA = {"self_attn.q_proj": (D, D), "self_attn.v_proj": (D, KV)}  # module: (in, out)
 
 
-def adapter_dir(case, sub, lora=LORA, layers=(0,), seed=5):
+def adapter_dir(case, sub, lora=LORA, layers=(0,), seed=5, config=None):
     shapes = {}
     for layer in layers:
         for module, (fan_in, fan_out) in lora.items():
@@ -216,6 +216,7 @@ def adapter_dir(case, sub, lora=LORA, layers=(0,), seed=5):
         "peft_type": "LORA", "task_type": "CAUSAL_LM", "base_model_name_or_path": "tiny-llama", "r": R,
         "lora_alpha": 2 * R, "lora_dropout": 0.0, "bias": "none", "fan_in_fan_out": False, "inference_mode": True,
         "target_modules": sorted({m.split(".")[-1] for m in lora}), "use_rslora": False, "use_dora": False,
+        **(config or {}),
     }, indent=2) + "\n")
     write(os.path.join(d, "adapter_model.safetensors"), safetensors_bytes(weights(shapes, seed=seed, scale=0.1)))
 
@@ -225,6 +226,10 @@ adapter_dir("_valid", "tiny-adapter")
 adapter_dir("train-compat-adapter-other-architecture", "old-adapter", lora={"self_attn.q_proj": (16, 16), "self_attn.v_proj": (16, 8)})
 # An adapter for a two-layer model: layer 1 does not exist in tiny-llama.
 adapter_dir("train-compat-adapter-unknown-key", "new-adapter", layers=(0, 1))
+# A bool written as a string: PEFT writes "use_dora": false, never "true"/"false" strings.
+adapter_dir("train-compat-adapter-bool-as-string", "new-adapter", config={"use_dora": "true"})
+# Weights for v_proj, but the config targets q_proj only: PEFT would not put LoRA on v_proj.
+adapter_dir("train-compat-adapter-untargeted-weights", "new-adapter", config={"target_modules": ["q_proj"]})
 
 # The same model with another tokenizer: two ids swapped, so the token -> id maps differ at the same vocab size.
 d = model_dir("train-compat-tokenizer-mismatch", weights_file=VALID, sub="new-model")

@@ -65,35 +65,56 @@ public sealed class LoraAdapter : IDisposable
         return new LoraAdapter(config with { TargetModules = leafNames, TargetRegex = null, FanInFanOut = targets[0].Value.IsConv1D }, layers);
     }
 
-    /// <summary>Loads a PEFT adapter directory and checks every key and shape against <paramref name="model"/>.</summary>
+    /// <summary>
+    /// Loads a PEFT adapter directory and checks it against <paramref name="model"/> as PEFT would build it: the modules
+    /// with weights must be exactly the linear layers the config targets (<see cref="LoraConfig.Match"/>), and each pair
+    /// must have the config's rank: A [r, in], B [out, r].
+    /// </summary>
     public static LoraAdapter Load(string dir, ICausalLM model)
     {
-        var config = LoraConfig.Load(dir);
+        var configPath = Path.Combine(dir, LoraConfig.FileName);
+        var config = LoraConfig.Load(dir).WithDefaultTargetsFor(model.Config.Architecture, configPath);
         var weightsPath = Path.Combine(dir, WeightsFileName);
         if (!File.Exists(weightsPath))
             throw new MuscleInputException($"not a PEFT adapter directory: {WeightsFileName} is missing", dir);
         using var scope = NewDisposeScope();
         var tensors = Safetensors.Load(weightsPath);
         var linears = model.AdaptableLinears();
-        var layers = new SortedDictionary<string, LoraLayer>(StringComparer.Ordinal);
+        var paths = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var key in tensors.Keys.Order(StringComparer.Ordinal))
         {
-            var (path, part) = SplitKey(key, weightsPath);
-            if (!linears.TryGetValue(path, out var linear))
+            var (path, _) = SplitKey(key, weightsPath);
+            if (!linears.ContainsKey(path))
                 throw new MuscleInputException($"adapter weight '{key}' targets module '{path}', which the base model does not have", weightsPath);
-            if (layers.ContainsKey(path)) continue;
+            paths.Add(path);
+        }
+        if (paths.Count == 0) throw new MuscleInputException("adapter holds no LoRA weights", weightsPath);
+
+        // PEFT puts LoRA where the config says and loads the weights into it: weights the config does not target would
+        // be dropped ("unexpected keys"), and targeted layers without weights would keep their initialisation.
+        foreach (var path in paths)
+            if (config.Match(path) is (false, var because))
+                throw new MuscleInputException(
+                    $"{WeightsFileName} has LoRA weights for '{path}', but {because} in {LoraConfig.FileName} does not select it", configPath);
+        foreach (var path in linears.Keys.Order(StringComparer.Ordinal))
+            if (!paths.Contains(path) && config.Match(path) is (true, var because))
+                throw new MuscleInputException(
+                    $"{because} in {LoraConfig.FileName} selects '{path}', but {WeightsFileName} has no LoRA weights for it", configPath);
+
+        var layers = new SortedDictionary<string, LoraLayer>(StringComparer.Ordinal);
+        foreach (var path in paths)
+        {
+            var linear = linears[path];
             var aKey = KeyPrefix + path + ".lora_A.weight";
             var bKey = KeyPrefix + path + ".lora_B.weight";
             if (!tensors.TryGetValue(aKey, out var a) || !tensors.TryGetValue(bKey, out var b))
                 throw new MuscleInputException($"adapter for '{path}' lacks {(tensors.ContainsKey(aKey) ? "lora_B" : "lora_A")}.weight", weightsPath);
-            if (a.dim() != 2 || b.dim() != 2 || a.shape[1] != linear.InFeatures || b.shape[0] != linear.OutFeatures || a.shape[0] != b.shape[1])
+            var rank = config.RankFor(path);
+            if (!a.shape.SequenceEqual([rank, linear.InFeatures]) || !b.shape.SequenceEqual([linear.OutFeatures, rank]))
                 throw new MuscleInputException(
-                    $"adapter weights for '{path}' have shapes A {Shape(a)}, B {Shape(b)} but the base layer is {linear.InFeatures} → {linear.OutFeatures}",
-                    weightsPath);
-            var rank = (int)a.shape[0];
-            if (rank != config.RankFor(path))
-                throw new MuscleInputException($"adapter rank {rank} for '{path}' differs from r = {config.RankFor(path)} in {LoraConfig.FileName}", weightsPath);
-            _ = part;
+                    $"adapter weights for '{path}' have shapes A {Shape(a)}, B {Shape(b)} but the base layer is {linear.InFeatures} → " +
+                    $"{linear.OutFeatures} with rank {rank} ({config.RankSource(path)} in {LoraConfig.FileName}): A must be " +
+                    $"[{rank}, {linear.InFeatures}] and B [{linear.OutFeatures}, {rank}]", weightsPath);
             var layer = new LoraLayer(linear.InFeatures, linear.OutFeatures, rank, config.ScalingFor(path), config.LoraDropout, null);
             using (no_grad())
             {
@@ -103,7 +124,6 @@ public sealed class LoraAdapter : IDisposable
             layer.to(AdapterDType).to(linear.Weight.device);
             layers[path] = layer;
         }
-        if (layers.Count == 0) throw new MuscleInputException("adapter holds no LoRA weights", weightsPath);
         return new LoraAdapter(config, layers);
     }
 

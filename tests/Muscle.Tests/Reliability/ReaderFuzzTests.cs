@@ -31,7 +31,8 @@ public sealed class ReaderFuzzTests(ITestOutputHelper output) : IDisposable
         string[] valid =
         [
             File.ReadAllText(Path.Combine(Valid, "tiny-adapter", LoraConfig.FileName)),
-            """{"peft_type": "LORA", "task_type": "CAUSAL_LM", "r": 8, "lora_alpha": 16, "lora_dropout": 0.05, "target_modules": "all-linear", "rank_pattern": {"q_proj": 4}, "alpha_pattern": {}, "layers_to_transform": [0, 1], "use_rslora": true, "bias": "none"}""",
+            """{"peft_type": "LORA", "task_type": "CAUSAL_LM", "r": 8, "lora_alpha": 16, "lora_dropout": 0.05, "target_modules": ["q_proj", "v_proj"], "rank_pattern": {"q_proj": 4}, "alpha_pattern": {}, "layers_to_transform": [0, 1], "layers_pattern": "layers", "use_rslora": true, "bias": "none"}""",
+            File.ReadAllText(Path.Combine(SharedData.RepoRoot, "tests", "Muscle.Tests", "Adapters", "Fixtures", "gpt2_attn", LoraConfig.FileName)),
         ];
         Report("adapter_config.json", Fuzz.Run(Fuzz.Iterations(3000), seed: 1, valid, text =>
         {
