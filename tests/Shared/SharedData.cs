@@ -40,4 +40,19 @@ public sealed class SharedDataFactAttribute : FactAttribute
         else if (requiredPath.Length > 0 && !File.Exists(SharedData.Path(requiredPath)) && !Directory.Exists(SharedData.Path(requiredPath)))
             Skip = $"{string.Join('/', requiredPath)} is absent from ../shared/data";
     }
+
+    /// <summary>A second path (relative, '/'-separated) the test needs; the test skips with a message without it.</summary>
+    public string? AlsoRequires
+    {
+        get => _alsoRequires;
+        set
+        {
+            _alsoRequires = value;
+            if (Skip is null && value is not null && SharedData.Root is not null
+                && !File.Exists(SharedData.Path(value.Split('/'))) && !Directory.Exists(SharedData.Path(value.Split('/'))))
+                Skip = $"{value} is absent from ../shared/data";
+        }
+    }
+
+    private string? _alsoRequires;
 }

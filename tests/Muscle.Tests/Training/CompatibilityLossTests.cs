@@ -20,6 +20,12 @@ public class CompatibilityLossTests
         public const double FocalLm = 22.335862254198673;
         public const double XieBetter = 3.2689725822354947;
         public const double Vanilla = 3.5025289208653416;
+        // The fixture on which every token-level mask differs (second half of the golden script).
+        public const double MuscleDistinct = 1.1886104472468255;
+        public const double OldCorrectDistinct = 1.4267140625986323;
+        public const double KlOldDistinct = 1.2005479705171345;
+        public const double TokenLlDistinct = 4.4050628153652855;
+        public const double SeqLlDistinct = 4.413078512252705;
     }
 
     private static (LossTerms Terms, double Total) Run(CompatibilityLossOptions o)
@@ -33,6 +39,29 @@ public class CompatibilityLossTests
         terms.Total.backward();
         Assert.NotNull(student.grad);
         return (terms, terms.Total.item<float>());
+    }
+
+    /// <summary>
+    /// Four tokens in two sequences where the five token-level masks all differ (MUSCLE [0,1,0,1], old-correct
+    /// [0,1,1,0], kl-old [1,1,1,1], token-ll [1,1,1,0], seq-ll [1,1,0,0]), so swapping any two masks changes the value.
+    /// </summary>
+    [Theory]
+    [InlineData(CompatibilityStrategy.Muscle, null, Expected.MuscleDistinct)]
+    [InlineData(CompatibilityStrategy.OldCorrect, null, Expected.OldCorrectDistinct)]
+    [InlineData(CompatibilityStrategy.KlOld, null, Expected.KlOldDistinct)]
+    [InlineData(CompatibilityStrategy.TokenLl, 0.5, Expected.TokenLlDistinct)]
+    [InlineData(CompatibilityStrategy.SeqLl, 0.5, Expected.SeqLlDistinct)]
+    public void EveryMaskIsDistinguished(CompatibilityStrategy strategy, double? ceWeight, double expected)
+    {
+        using var scope = NewDisposeScope();
+        var o = S(strategy) with { CeWeight = ceWeight };
+        var student = tensor(new float[] { 0.5f, 0.4f, 0, 0, 0, 3, 0, 1, 3, 0, 3, 1 }, [4, 3]).requires_grad_(true);
+        var labels = tensor(new long[] { 0, 1, 2, 0 });
+        var sequence = tensor(new long[] { 0, 0, 1, 1 });
+        var oldT = new DenseTeacherTokens(tensor(new float[] { 1, 1.1f, -5, 1, 3, 0, 0, 0, 4, 0, 5, 0 }, [4, 3]), labels, o.Temperature);
+        var newT = new DenseTeacherTokens(tensor(new float[] { 3, 0, 0, 0, 2, 0, 0, 0, 1, 2, 1, 0 }, [4, 3]), labels, o.Temperature);
+        var total = CompatibilityLoss.Compute(student, labels, sequence, 2, oldT, newT, o).Total.item<float>();
+        Tolerance.Float32Reference.AssertClose(expected, total, $"{strategy} loss");
     }
 
     private static CompatibilityLossOptions S(CompatibilityStrategy s) => new() { Strategy = s, Temperature = 2 };

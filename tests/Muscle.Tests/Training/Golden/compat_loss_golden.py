@@ -60,3 +60,30 @@ mc = sum(kl(O[i], S[i], T) if S[i].index(max(S[i])) != g[i] else kl(N[i], S[i], 
 fc = sum((1 + 5 * (O[i].index(max(O[i])) == g[i])) * T * T * kl(O[i], S[i], T) for i in range(2))
 print(f"    public const double MuscleChoice = {mc!r};")
 print(f"    public const double FocalChoice = {fc!r};")
+
+# A fixture on which every token-level mask differs (CompatibilityLossTests.EveryMaskIsDistinguished): four tokens
+# in two sequences, V = 3, T = 2. Student argmax [0, 2, 2, 1] vs labels [0, 1, 2, 0] → MUSCLE m = [0, 1, 0, 1];
+# old argmax [1, 1, 2, 1] → old-correct [0, 1, 1, 0]; kl-old [1, 1, 1, 1]; token-ll [1, 1, 1, 0]; seq-ll [1, 1, 0, 0].
+zs2 = [[0.5, 0.4, 0], [0, 0, 3], [0, 1, 3], [0, 3, 1]]
+y2 = [0, 1, 2, 0]
+zo2 = [[1, 1.1, -5], [1, 3, 0], [0, 0, 4], [0, 5, 0]]
+zn2 = [[3, 0, 0], [0, 2, 0], [0, 0, 1], [2, 1, 0]]
+seq2 = [0, 0, 1, 1]
+ce2 = [-ls(zs2[i])[y2[i]] for i in range(4)]
+klo2 = [kl(zo2[i], zs2[i], T) for i in range(4)]
+kln2 = [kl(zn2[i], zs2[i], T) for i in range(4)]
+lpo2 = [ls(zo2[i])[y2[i]] for i in range(4)]
+lps2 = [-c for c in ce2]
+masks = {
+    "Muscle": [zs2[i].index(max(zs2[i])) != y2[i] for i in range(4)],
+    "OldCorrect": [zo2[i].index(max(zo2[i])) == y2[i] for i in range(4)],
+    "KlOld": [True] * 4,
+    "TokenLl": [lps2[i] < lpo2[i] for i in range(4)],
+    "SeqLl": [sum(lps2[j] for j in range(4) if seq2[j] == seq2[i]) < sum(lpo2[j] for j in range(4) if seq2[j] == seq2[i]) for i in range(4)],
+}
+assert len({tuple(m) for m in masks.values()}) == len(masks), masks
+print("    // masks:", {k: [int(b) for b in v] for k, v in masks.items()})
+for k, m in masks.items():
+    comp = sum(klo2[i] if m[i] else kln2[i] for i in range(4))
+    total = 0.5 * comp + 0.5 * sum(ce2) if k in ("TokenLl", "SeqLl") else comp
+    print(f"    public const double {k}Distinct = {total!r};")
