@@ -21,7 +21,7 @@ namespace Muscle.Bench;
 /// </summary>
 public static class MuscleStep
 {
-    private static readonly CompatibilityLossOptions Options = new() { Strategy = CompatibilityStrategy.Muscle, Temperature = 2.0 };
+    private static readonly CompatibilityLossOptions Options = new() { Strategy = CompatibilityStrategies.Default, Temperature = 2.0 };
 
     public static Measurement Exact(BenchModel bm, ScalarType dtype)
     {

@@ -15,7 +15,7 @@ public static class TrainCompatCommand
     public static Command Create(CliContext ctx)
     {
         var output = new Option<DirectoryInfo>("--out") { Description = "Run directory: the compatibility adapter (PEFT files) and checkpoints/.", Required = true };
-        var strategy = new Option<string>("--strategy") { Description = $"One of: {string.Join(", ", CompatibilityStrategies.All)}.", DefaultValueFactory = _ => "muscle" };
+        var strategy = new Option<string>("--strategy") { Description = $"One of: {string.Join(", ", CompatibilityStrategies.Ids)}.", DefaultValueFactory = _ => "muscle" };
         var ceWeight = new Option<double?>("--ce-weight") { Description = "λ in L = λ·L_comp + (1−λ)·CE (off: no CE; Xie's α, default 0.5)." };
         var temperature = new Option<double>("--temperature") { Description = "KD temperature T.", DefaultValueFactory = _ => 2.0 };
         var t2 = new Option<bool>("--t2-scale") { Description = "Multiply L_comp by T²." };
@@ -50,7 +50,7 @@ public static class TrainCompatCommand
             var models = new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, r.NewAdapterDir!);
             var outDir = parse.GetValue(output)!.FullName;
             string? cacheNote = null;
-            var result = ctx.Progress.Run($"train-compat {lossOptions.Strategy.Id()} {data.Task.Name}", p =>
+            var result = ctx.Progress.Run($"train-compat {lossOptions.Strategy.Id} {data.Task.Name}", p =>
             {
                 var training = TrainingProgressReporter.Forward(p);
                 return CompatibilityTrainer.Train(models, data, options, lossOptions, outDir, parse.GetValue(binder.Resume),

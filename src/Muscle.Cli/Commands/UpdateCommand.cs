@@ -17,7 +17,7 @@ public static class UpdateCommand
     public static Command Create(CliContext ctx)
     {
         var output = new Option<DirectoryInfo>("--out") { Description = "Run directory (stages are cached here; rerun to continue).", Required = true };
-        var strategy = new Option<string>("--strategy") { Description = $"Compatibility strategy: {string.Join(", ", CompatibilityStrategies.All)}.", DefaultValueFactory = _ => "muscle" };
+        var strategy = new Option<string>("--strategy") { Description = $"Compatibility strategy: {string.Join(", ", CompatibilityStrategies.Ids)}.", DefaultValueFactory = _ => "muscle" };
         var ceWeight = new Option<double?>("--ce-weight") { Description = "λ in L = λ·L_comp + (1−λ)·CE." };
         var temperature = new Option<double>("--temperature") { Description = "KD temperature T.", DefaultValueFactory = _ => 2.0 };
         var json = new Option<bool>("--json") { Description = "Print the compare JSON (keys of muscle compare --json) as the last line." };

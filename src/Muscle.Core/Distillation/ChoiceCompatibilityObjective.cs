@@ -39,7 +39,7 @@ public sealed class ChoiceCompatibilityObjective : ITrainingObjective
                                         CompatibilityLossOptions options, int? firstTransfer = null, int transferSkipped = 0)
     {
         options.Validate();
-        if (!options.Strategy.IsChoiceLevel()) throw new ArgumentException("token-level strategies use CompatibilityObjective", nameof(options));
+        if (!options.Strategy.IsChoiceLevel) throw new ArgumentException("token-level strategies use CompatibilityObjective", nameof(options));
         if (options.WithTokenLoss && tokenTeachers is null) throw new ArgumentException("--with-token-loss needs token teachers", nameof(tokenTeachers));
         (_newModel, _student, _train, _valid, _gold, _teachers, _tokenTeachers, _options) =
             (newModel, student, train, valid, gold, teachers, tokenTeachers, options);
@@ -76,9 +76,7 @@ public sealed class ChoiceCompatibilityObjective : ITrainingObjective
             reduction: nn.Reduction.Sum);
         var comp = terms.CompSum / stepItems.Count;
         var ce = ceSum / nCe;
-        var loss = _options.Strategy == CompatibilityStrategy.FocalChoice ? ce + comp
-                 : _options.CeWeight is double lambda ? lambda * comp + (1 - lambda) * ce
-                 : comp;
+        var loss = _options.Strategy.ChoiceLoss(comp, ce, _options);
         if (_options.WithTokenLoss)
         {
             using var tokenBatch = _gold.TrainBatch(microItems, device);
@@ -86,7 +84,7 @@ public sealed class ChoiceCompatibilityObjective : ITrainingObjective
             _student.AttachTo(_newModel);
             var rows = tokenBatch.SelectCounted(_newModel.Forward(tokenBatch.InputIds, null, tokenBatch.AttentionMask));
             var tokenTerms = CompatibilityLoss.Compute(rows, tokenBatch.CountedLabels(), tokenBatch.CountedSequence, tokenBatch.Sequences,
-                oldT!, newT!, _options with { Strategy = CompatibilityStrategy.Muscle, CeWeight = null });
+                oldT!, newT!, _options with { Strategy = CompatibilityStrategies.Default, CeWeight = null });
             loss = loss + tokenTerms.Total / nTokens;
         }
         _compSum.Add(terms.CompSum);

@@ -5,7 +5,7 @@ namespace Muscle.Distillation;
 /// <summary>The knobs of the compatibility losses.</summary>
 public sealed record CompatibilityLossOptions
 {
-    public CompatibilityStrategy Strategy { get; init; } = CompatibilityStrategy.Muscle;
+    public CompatibilityStrategy Strategy { get; init; } = CompatibilityStrategies.Default;
     /// <summary>KD temperature T (the paper: 2).</summary>
     public double Temperature { get; init; } = 2.0;
     /// <summary>Multiply L_comp by T² (the paper does not say; off by default). Focal and Xie use T² by definition.</summary>
@@ -22,9 +22,9 @@ public sealed record CompatibilityLossOptions
     {
         if (!(Temperature > 0)) throw new MuscleInputException($"--temperature must be > 0, got {Temperature}");
         if (CeWeight is double l && l is < 0 or > 1) throw new MuscleInputException($"--ce-weight must be in [0, 1], got {l}");
-        if (Strategy.RequiresCeWeight() && CeWeight is null)
-            throw new MuscleInputException($"strategy {Strategy.Id()} mixes its loss with CE: give --ce-weight λ (e.g. 0.5)");
+        if (Strategy.RequiresCeWeight && CeWeight is null)
+            throw new MuscleInputException($"strategy {Strategy.Id} mixes its loss with CE: give --ce-weight λ (e.g. 0.5)");
         if (FocalAlpha < 0 || FocalBeta < 0) throw new MuscleInputException("--focal-alpha and --focal-beta must be >= 0");
-        if (WithTokenLoss && !Strategy.IsChoiceLevel()) throw new MuscleInputException("--with-token-loss applies to muscle-choice and focal-choice only");
+        if (WithTokenLoss && !Strategy.IsChoiceLevel) throw new MuscleInputException("--with-token-loss applies to muscle-choice and focal-choice only");
     }
 }

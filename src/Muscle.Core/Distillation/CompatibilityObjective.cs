@@ -30,7 +30,7 @@ public sealed class CompatibilityObjective : ITrainingObjective
                                   CompatibilityLossOptions options, int? firstTransfer = null)
     {
         options.Validate();
-        if (options.Strategy.IsChoiceLevel())
+        if (options.Strategy.IsChoiceLevel)
             throw new ArgumentException("choice-level strategies use ChoiceCompatibilityObjective", nameof(options));
         _newModel = newModel;
         _student = student;
@@ -45,9 +45,9 @@ public sealed class CompatibilityObjective : ITrainingObjective
 
     public long Tokens(IReadOnlyList<int> items) => _data.Tokens(items);
 
-    private bool NeedsOld => _options.Strategy != CompatibilityStrategy.Vanilla;
+    private bool NeedsOld => _options.Strategy.NeedsOldTeacher;
 
-    private bool NeedsNew => _options.Strategy.IsMasked() && _options.Strategy != CompatibilityStrategy.KlOld;
+    private bool NeedsNew => _options.Strategy.NeedsNewTeacher;
 
     public Tensor MicroBatchLoss(IReadOnlyList<int> microItems, IReadOnlyList<int> stepItems)
     {

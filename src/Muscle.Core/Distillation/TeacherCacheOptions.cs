@@ -37,7 +37,7 @@ public sealed record TeacherCacheOptions(string Dir)
         if (ValueType is not (ScalarType.Float32 or ScalarType.BFloat16))
             throw new ArgumentOutOfRangeException(nameof(ValueType), ValueType, "teacher cache values are Float32 or BFloat16");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ShardTokens);
-        if (strategy == CompatibilityStrategy.FocalLm)
-            throw new MuscleInputException("strategy focal-lm matches the old model's full logits, which --teacher-cache does not keep: drop --teacher-cache");
+        if (!strategy.UsesTeacherCache)
+            throw new MuscleInputException($"strategy {strategy.Id} needs the old model's full logits, which --teacher-cache does not keep: drop --teacher-cache");
     }
 }

@@ -25,6 +25,8 @@ public static class AblationPipeline
         "muscle-choice", "focal-choice",
     ];
 
+    private const string WithCe = "+ce";
+
     /// <summary>Arms from ids; <c>muscle+ce</c> is muscle with λ; the likelihood masks get λ = 0.5 unless one is given.</summary>
     public static IReadOnlyList<AblationArm> Arms(IEnumerable<string> ids, CompatibilityLossOptions baseOptions, bool multipleChoice)
     {
@@ -32,16 +34,15 @@ public static class AblationPipeline
         foreach (var raw in ids)
         {
             var id = raw.Trim().ToLowerInvariant();
-            var strategy = id == "muscle+ce" ? CompatibilityStrategy.Muscle : CompatibilityStrategies.Parse(id);
-            // Table 7: muscle, old-correct and kl-old are pure KL; "muscle + CE" and the likelihood masks mix with CE.
-            var lambda = id switch
-            {
-                "muscle+ce" or "token-ll" or "seq-ll" => baseOptions.CeWeight ?? 0.5,
-                "muscle" or "old-correct" or "kl-old" => (double?)null,
-                _ => baseOptions.CeWeight,
-            };
-            var loss = baseOptions with { Strategy = strategy, CeWeight = lambda, WithTokenLoss = baseOptions.WithTokenLoss && strategy.IsChoiceLevel() };
-            if (loss.Strategy.IsChoiceLevel() && !multipleChoice) continue; // not defined for generative tasks
+            // "<strategy>+ce" is the strategy mixed with CE (Table 7's "MUSCLE + CE").
+            var withCe = id.EndsWith(WithCe, StringComparison.Ordinal);
+            var strategy = CompatibilityStrategies.Parse(withCe ? id[..^WithCe.Length] : id);
+            // Table 7: the masked strategies are pure KL; "+ce" and the likelihood masks mix with CE (λ = 0.5 unless given).
+            var lambda = withCe || strategy.RequiresCeWeight ? baseOptions.CeWeight ?? 0.5
+                : strategy.IsPureKl ? (double?)null
+                : baseOptions.CeWeight;
+            var loss = baseOptions with { Strategy = strategy, CeWeight = lambda, WithTokenLoss = baseOptions.WithTokenLoss && strategy.IsChoiceLevel };
+            if (loss.Strategy.IsChoiceLevel && !multipleChoice) continue; // not defined for generative tasks
             loss.Validate();
             arms.Add(new AblationArm(id, loss));
         }
@@ -73,7 +74,7 @@ public static class AblationPipeline
                 r.OldModelDir, old = Stages.Fingerprint(Path.Combine(r.OldAdapterDir, LoraAdapter.WeightsFileName)), r.NewModelDir,
                 neu = Stages.Fingerprint(Path.Combine(r.NewAdapterDir, LoraAdapter.WeightsFileName)),
                 data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels), r.Training, arm.Loss,
-                strategy = arm.Loss.Strategy.Id(),
+                strategy = arm.Loss.Strategy.Id,
             }, armCache), skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, r.NewAdapterDir),
                 data, r.Training, arm.Loss, adapterDir, resume, r.DType, UpdatePipeline.Forward(progress, $"train {arm.Name}"),
                 teacherCache: armCache, transfer: transfer));
@@ -101,7 +102,7 @@ public static class AblationPipeline
     }
 
     /// <summary>focal-lm matches the old model's full logits, which no cache keeps: that arm alone runs exact teachers.</summary>
-    private static bool UsesCache(AblationArm arm) => arm.Loss.Strategy != CompatibilityStrategy.FocalLm;
+    private static bool UsesCache(AblationArm arm) => arm.Loss.Strategy.UsesTeacherCache;
 
     /// <summary>
     /// One <c>--teacher-cache</c> for every arm (the teachers are the same): asked for the union of the arms' parts, it is
@@ -109,8 +110,8 @@ public static class AblationPipeline
     /// </summary>
     internal static TeacherCacheOptions? SharedCache(TeacherCacheOptions? cache, IReadOnlyList<AblationArm> arms) => cache is null ? null : cache with
     {
-        KeepTokens = arms.Where(UsesCache).Any(a => !a.Loss.Strategy.IsChoiceLevel() || a.Loss.WithTokenLoss),
-        KeepChoices = arms.Any(a => a.Loss.Strategy.IsChoiceLevel()),
+        KeepTokens = arms.Where(UsesCache).Any(a => !a.Loss.Strategy.IsChoiceLevel || a.Loss.WithTokenLoss),
+        KeepChoices = arms.Any(a => a.Loss.Strategy.IsChoiceLevel),
     };
 
     /// <summary>Table 7's columns from a compare JSON: ΔNFR_c, Δ%NFR_c, ΔPFR_c = PFR_c − PFR, Δacc_c (score for continuous metrics).</summary>

@@ -22,10 +22,10 @@ public static class CompatibilityTrainer
         options.Validate();
         lossOptions.Validate();
         teacherCache?.Validate(lossOptions.Strategy);
-        var choiceLevel = lossOptions.Strategy.IsChoiceLevel();
+        var choiceLevel = lossOptions.Strategy.IsChoiceLevel;
         var multipleChoice = data.Task.Kind == Tasks.TaskKind.MultipleChoice;
         if (choiceLevel && !multipleChoice)
-            throw new MuscleInputException($"strategy {lossOptions.Strategy.Id()} distils over answer choices: it needs a multiple-choice task, not {data.Task.Name}");
+            throw new MuscleInputException($"strategy {lossOptions.Strategy.Id} distils over answer choices: it needs a multiple-choice task, not {data.Task.Name}");
         var layout = new TrainingRunLayout(outDir);
         AdapterTrainer.GuardOutput(layout, resume);
         // With a teacher cache the old model is loaded (and freed) only by TeacherCache.Open, if the cache needs building.

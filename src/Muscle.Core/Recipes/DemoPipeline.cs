@@ -113,7 +113,7 @@ public static class DemoPipeline
                 {
                     OldModelDir = v1, OldAdapterDir = v1Adapter, NewModelDir = v2, Task = task.TaskFormat, TrainFile = train, TestFile = test,
                     OutDir = Path.Combine(taskDir, "update"), Training = adapterRecipe,
-                    Compatibility = new CompatibilityLossOptions { Strategy = CompatibilityStrategy.Muscle, Temperature = 2 },
+                    Compatibility = new CompatibilityLossOptions { Strategy = CompatibilityStrategies.Default, Temperature = 2 },
                     Evaluation = evaluation,
                 };
                 var result = UpdatePipeline.Run(request, Prefix(progress, label + task.Name));

@@ -47,9 +47,9 @@ public static class UpdatePipeline
         {
             r.OldModelDir, old = Stages.Fingerprint(Path.Combine(r.OldAdapterDir, LoraAdapter.WeightsFileName)), r.NewModelDir,
             neu = Stages.Fingerprint(Path.Combine(newAdapter, LoraAdapter.WeightsFileName)), data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels),
-            r.Training, strategy = r.Compatibility.Strategy.Id(), r.Compatibility,
+            r.Training, strategy = r.Compatibility.Strategy.Id, r.Compatibility,
         }, r.TeacherCache), skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, newAdapter),
-            data, r.Training, r.Compatibility, compat, resume, r.DType, Forward(progress, $"train compatibility adapter ({r.Compatibility.Strategy.Id()})"),
+            data, r.Training, r.Compatibility, compat, resume, r.DType, Forward(progress, $"train compatibility adapter ({r.Compatibility.Strategy.Id})"),
             teacherCache: r.TeacherCache, transfer: transfer));
 
         // Stage 3: predictions of v1, v2 and the compatibility model on the test set.

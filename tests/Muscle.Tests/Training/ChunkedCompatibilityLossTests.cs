@@ -38,16 +38,16 @@ public class ChunkedCompatibilityLossTests
 
     private static readonly CompatibilityLossOptions[] Options =
     [
-        new() { Strategy = CompatibilityStrategy.Muscle, Temperature = T },
-        new() { Strategy = CompatibilityStrategy.Muscle, Temperature = T, CeWeight = 0.3, T2Scale = true },
-        new() { Strategy = CompatibilityStrategy.OldCorrect, Temperature = T },
-        new() { Strategy = CompatibilityStrategy.KlOld, Temperature = T },
-        new() { Strategy = CompatibilityStrategy.TokenLl, Temperature = T, CeWeight = 0.5 },
-        new() { Strategy = CompatibilityStrategy.SeqLl, Temperature = T, CeWeight = 0.5 },
-        new() { Strategy = CompatibilityStrategy.FocalKl, Temperature = T },
-        new() { Strategy = CompatibilityStrategy.FocalLm, Temperature = T },
-        new() { Strategy = CompatibilityStrategy.XieBetter, Temperature = T },
-        new() { Strategy = CompatibilityStrategy.Vanilla, Temperature = T },
+        new() { Strategy = CompatibilityStrategies.Parse("muscle"), Temperature = T },
+        new() { Strategy = CompatibilityStrategies.Parse("muscle"), Temperature = T, CeWeight = 0.3, T2Scale = true },
+        new() { Strategy = CompatibilityStrategies.Parse("old-correct"), Temperature = T },
+        new() { Strategy = CompatibilityStrategies.Parse("kl-old"), Temperature = T },
+        new() { Strategy = CompatibilityStrategies.Parse("token-ll"), Temperature = T, CeWeight = 0.5 },
+        new() { Strategy = CompatibilityStrategies.Parse("seq-ll"), Temperature = T, CeWeight = 0.5 },
+        new() { Strategy = CompatibilityStrategies.Parse("focal-kl"), Temperature = T },
+        new() { Strategy = CompatibilityStrategies.Parse("focal-lm"), Temperature = T },
+        new() { Strategy = CompatibilityStrategies.Parse("xie-better"), Temperature = T },
+        new() { Strategy = CompatibilityStrategies.Parse("vanilla"), Temperature = T },
     ];
 
     private static (double Total, double Comp, double Ce, double Aligned, Tensor Grad) Run(
@@ -71,7 +71,7 @@ public class ChunkedCompatibilityLossTests
         ITeacherTokens @new = cached ? Cached(d.NewLogits, d.Labels, 5) : new DenseTeacherTokens(d.NewLogits, d.Labels, T);
         foreach (var o in Options)
         {
-            if (cached && o.Strategy == CompatibilityStrategy.FocalLm) continue; // needs dense logits
+            if (cached && !o.Strategy.UsesTeacherCache) continue; // needs dense logits
             var whole = Run(d.Z, d, old, @new, o, chunkRows: null);
             var chunked = Run(d.Z, d, old, @new, o, chunkRows);
             Assert.True(Math.Abs(whole.Total) > 1e-3, $"{o.Strategy}: a trivial loss");
@@ -105,7 +105,7 @@ public class ChunkedCompatibilityLossTests
         var raw = Make(2);
         // The teachers' logits in the model's dtype, as ExactTeachers hands them over; the reference upcasts the same values.
         var d = raw with { OldLogits = raw.OldLogits.to_type(dtype).to_type(ScalarType.Float32), NewLogits = raw.NewLogits.to_type(dtype).to_type(ScalarType.Float32) };
-        var o = new CompatibilityLossOptions { Strategy = CompatibilityStrategy.Muscle, Temperature = T, CeWeight = 0.4 };
+        var o = new CompatibilityLossOptions { Strategy = CompatibilityStrategies.Parse("muscle"), Temperature = T, CeWeight = 0.4 };
         var z = d.Z.to_type(dtype);
         var refLeaf = z.detach().requires_grad_(true);
         var expected = Reference(refLeaf, d, 0.4);

@@ -46,12 +46,12 @@ public class CompatibilityLossTests
     /// [0,1,1,0], kl-old [1,1,1,1], token-ll [1,1,1,0], seq-ll [1,1,0,0]), so swapping any two masks changes the value.
     /// </summary>
     [Theory]
-    [InlineData(CompatibilityStrategy.Muscle, null, Expected.MuscleDistinct)]
-    [InlineData(CompatibilityStrategy.OldCorrect, null, Expected.OldCorrectDistinct)]
-    [InlineData(CompatibilityStrategy.KlOld, null, Expected.KlOldDistinct)]
-    [InlineData(CompatibilityStrategy.TokenLl, 0.5, Expected.TokenLlDistinct)]
-    [InlineData(CompatibilityStrategy.SeqLl, 0.5, Expected.SeqLlDistinct)]
-    public void EveryMaskIsDistinguished(CompatibilityStrategy strategy, double? ceWeight, double expected)
+    [InlineData("muscle", null, Expected.MuscleDistinct)]
+    [InlineData("old-correct", null, Expected.OldCorrectDistinct)]
+    [InlineData("kl-old", null, Expected.KlOldDistinct)]
+    [InlineData("token-ll", 0.5, Expected.TokenLlDistinct)]
+    [InlineData("seq-ll", 0.5, Expected.SeqLlDistinct)]
+    public void EveryMaskIsDistinguished(string strategy, double? ceWeight, double expected)
     {
         using var scope = NewDisposeScope();
         var o = S(strategy) with { CeWeight = ceWeight };
@@ -64,21 +64,21 @@ public class CompatibilityLossTests
         Tolerance.Float32Reference.AssertClose(expected, total, $"{strategy} loss");
     }
 
-    private static CompatibilityLossOptions S(CompatibilityStrategy s) => new() { Strategy = s, Temperature = 2 };
+    private static CompatibilityLossOptions S(string id) => new() { Strategy = CompatibilityStrategies.Parse(id), Temperature = 2 };
 
     [Theory]
-    [InlineData(CompatibilityStrategy.Muscle, null, false, Expected.Muscle)]
-    [InlineData(CompatibilityStrategy.Muscle, null, true, Expected.MuscleT2)]
-    [InlineData(CompatibilityStrategy.Muscle, 0.3, false, Expected.MuscleCe03)]
-    [InlineData(CompatibilityStrategy.OldCorrect, null, false, Expected.OldCorrect)]
-    [InlineData(CompatibilityStrategy.KlOld, null, false, Expected.KlOld)]
-    [InlineData(CompatibilityStrategy.TokenLl, 0.5, false, Expected.TokenLl05)]
-    [InlineData(CompatibilityStrategy.SeqLl, 0.5, false, Expected.SeqLl05)]
-    [InlineData(CompatibilityStrategy.FocalKl, null, false, Expected.FocalKl)]
-    [InlineData(CompatibilityStrategy.FocalLm, null, false, Expected.FocalLm)]
-    [InlineData(CompatibilityStrategy.XieBetter, null, false, Expected.XieBetter)]
-    [InlineData(CompatibilityStrategy.Vanilla, null, false, Expected.Vanilla)]
-    public void LossMatchesHandComputedValue(CompatibilityStrategy strategy, double? ceWeight, bool t2, double expected)
+    [InlineData("muscle", null, false, Expected.Muscle)]
+    [InlineData("muscle", null, true, Expected.MuscleT2)]
+    [InlineData("muscle", 0.3, false, Expected.MuscleCe03)]
+    [InlineData("old-correct", null, false, Expected.OldCorrect)]
+    [InlineData("kl-old", null, false, Expected.KlOld)]
+    [InlineData("token-ll", 0.5, false, Expected.TokenLl05)]
+    [InlineData("seq-ll", 0.5, false, Expected.SeqLl05)]
+    [InlineData("focal-kl", null, false, Expected.FocalKl)]
+    [InlineData("focal-lm", null, false, Expected.FocalLm)]
+    [InlineData("xie-better", null, false, Expected.XieBetter)]
+    [InlineData("vanilla", null, false, Expected.Vanilla)]
+    public void LossMatchesHandComputedValue(string strategy, double? ceWeight, bool t2, double expected)
     {
         using var scope = NewDisposeScope();
         var (_, total) = Run(S(strategy) with { CeWeight = ceWeight, T2Scale = t2 });
@@ -89,7 +89,7 @@ public class CompatibilityLossTests
     public void KlIsForwardTeacherToStudent()
     {
         using var scope = NewDisposeScope();
-        var (_, total) = Run(S(CompatibilityStrategy.Muscle));
+        var (_, total) = Run(S("muscle"));
         Assert.True(Math.Abs(total - Expected.ReverseDirection) > 1e-2);
     }
 
@@ -99,13 +99,13 @@ public class CompatibilityLossTests
         using var scope = NewDisposeScope();
         var student = tensor(new float[] { 2, 1, 0, 0, 0, 3 }, [2, 3]);
         var labels = tensor(new long[] { 0, 1 });
-        var m = CompatibilityLoss.Mask(CompatibilityStrategy.Muscle, student, labels, tensor(new long[] { 0, 0 }), 1,
-                                       zeros(2), null!);
+        var m = new MuscleStrategy().Mask(new TokenDecisionInputs(student, labels, tensor(new long[] { 0, 0 }), 1,
+                                       zeros(2), null));
         Assert.Equal(new[] { false, true }, m.data<bool>().ToArray());
-        var (terms, _) = Run(S(CompatibilityStrategy.Muscle));
+        var (terms, _) = Run(S("muscle"));
         Assert.Equal(1f, terms.AlignedOld.item<float>());
         // T only scales the distributions, never the mask: a different T keeps the same aligned count.
-        var (terms5, _) = Run(S(CompatibilityStrategy.Muscle) with { Temperature = 5 });
+        var (terms5, _) = Run(S("muscle") with { Temperature = 5 });
         Assert.Equal(1f, terms5.AlignedOld.item<float>());
     }
 
@@ -114,8 +114,8 @@ public class CompatibilityLossTests
     {
         using var scope = NewDisposeScope();
         var student = tensor(new float[] { 1, 1, 0 }, [1, 3]);
-        var m0 = CompatibilityLoss.Mask(CompatibilityStrategy.Muscle, student, tensor(new long[] { 0 }), tensor(new long[] { 0 }), 1, zeros(1), null!);
-        var m1 = CompatibilityLoss.Mask(CompatibilityStrategy.Muscle, student, tensor(new long[] { 1 }), tensor(new long[] { 0 }), 1, zeros(1), null!);
+        var m0 = new MuscleStrategy().Mask(new TokenDecisionInputs(student, tensor(new long[] { 0 }), tensor(new long[] { 0 }), 1, zeros(1), null));
+        var m1 = new MuscleStrategy().Mask(new TokenDecisionInputs(student, tensor(new long[] { 1 }), tensor(new long[] { 0 }), 1, zeros(1), null));
         Assert.False(m0.item<bool>());
         Assert.True(m1.item<bool>());
     }
@@ -123,10 +123,11 @@ public class CompatibilityLossTests
     [Fact]
     public void StrategiesThatMixWithCeRequireALambda()
     {
-        Assert.Throws<Muscle.Infrastructure.MuscleInputException>(() => S(CompatibilityStrategy.TokenLl).Validate());
-        Assert.Throws<Muscle.Infrastructure.MuscleInputException>(() => S(CompatibilityStrategy.SeqLl).Validate());
-        S(CompatibilityStrategy.Muscle).Validate();
-        Assert.Equal(CompatibilityStrategy.FocalChoice, CompatibilityStrategies.Parse("focal-choice"));
+        Assert.Throws<Muscle.Infrastructure.MuscleInputException>(() => S("token-ll").Validate());
+        Assert.Throws<Muscle.Infrastructure.MuscleInputException>(() => S("seq-ll").Validate());
+        S("muscle").Validate();
+        Assert.IsType<FocalChoiceStrategy>(CompatibilityStrategies.Parse("focal-choice"));
+        Assert.Same(CompatibilityStrategies.Parse("muscle"), CompatibilityStrategies.Default);
         Assert.Throws<Muscle.Infrastructure.MuscleInputException>(() => CompatibilityStrategies.Parse("nope"));
     }
 }

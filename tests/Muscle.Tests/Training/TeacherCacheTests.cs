@@ -86,13 +86,13 @@ public class TeacherCacheTests(TinyUpdateFixture fx, ITestOutputHelper log) : IC
 
     private static readonly CompatibilityLossOptions[] Strategies =
     [
-        new() { Strategy = CompatibilityStrategy.Muscle, Temperature = T },
-        new() { Strategy = CompatibilityStrategy.OldCorrect, Temperature = T },
-        new() { Strategy = CompatibilityStrategy.KlOld, Temperature = T },
-        new() { Strategy = CompatibilityStrategy.TokenLl, Temperature = T, CeWeight = 0.5 },
-        new() { Strategy = CompatibilityStrategy.SeqLl, Temperature = T, CeWeight = 0.5 },
-        new() { Strategy = CompatibilityStrategy.FocalKl, Temperature = T },
-        new() { Strategy = CompatibilityStrategy.XieBetter, Temperature = T },
+        new() { Strategy = CompatibilityStrategies.Parse("muscle"), Temperature = T },
+        new() { Strategy = CompatibilityStrategies.Parse("old-correct"), Temperature = T },
+        new() { Strategy = CompatibilityStrategies.Parse("kl-old"), Temperature = T },
+        new() { Strategy = CompatibilityStrategies.Parse("token-ll"), Temperature = T, CeWeight = 0.5 },
+        new() { Strategy = CompatibilityStrategies.Parse("seq-ll"), Temperature = T, CeWeight = 0.5 },
+        new() { Strategy = CompatibilityStrategies.Parse("focal-kl"), Temperature = T },
+        new() { Strategy = CompatibilityStrategies.Parse("xie-better"), Temperature = T },
     ];
 
     private static double Total(Tensor z, CausalBatch batch, ITeacherTokens old, ITeacherTokens @new, CompatibilityLossOptions o) =>
@@ -376,7 +376,7 @@ public class TeacherCacheTests(TinyUpdateFixture fx, ITestOutputHelper log) : IC
         var (code, _, err) = Cli(fx.Args(Path.Combine(fx.Root, "never-focal"), "--strategy", "focal-lm",
                                          "--teacher-cache", Path.Combine(fx.Root, "never-cache")));
         Assert.Equal(2, code);
-        Assert.StartsWith("error: strategy focal-lm matches the old model's full logits", err);
+        Assert.StartsWith("error: strategy focal-lm needs the old model's full logits", err);
         Assert.Single(err.Trim().Split('\n'));
         Assert.False(Directory.Exists(Path.Combine(fx.Root, "never-cache")));
     }
