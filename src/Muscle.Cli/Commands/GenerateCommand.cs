@@ -32,6 +32,7 @@ public static class GenerateCommand
         {
             using var taskModel = TaskModel.Load(parse.GetValue(model)!.FullName, parse.GetValue(adapter)?.FullName,
                                                  DTypes.Parse(parse.GetValue(dtype)!));
+            foreach (var warning in taskModel.Warnings) ctx.Error.WriteLine("warning: " + warning);
             var generator = new TextGenerator(taskModel.Model, taskModel.Tokenizer);
             var result = generator.Generate(parse.GetValue(prompt) ?? "", new GenerationOptions
             {
