@@ -41,6 +41,7 @@ public static class EvalCommand
             };
             using var taskModel = TaskModel.Load(parse.GetValue(model)!.FullName, parse.GetValue(adapter)?.FullName,
                                                  DTypes.Parse(parse.GetValue(dtype)!));
+            foreach (var warning in taskModel.Warnings) ctx.Error.WriteLine("warning: " + warning);
             var summary = ctx.Progress.Run($"eval {definition.Name}", p => TaskEvaluator.Evaluate(
                 taskModel.Model, taskModel.Tokenizer, definition, examples, options,
                 new Muscle.Infrastructure.SyncProgress<(int Done, int Total)>(u => p.Report(new ProgressUpdate(u.Done, u.Total)))));

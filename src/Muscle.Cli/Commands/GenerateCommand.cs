@@ -1,8 +1,8 @@
 using System.CommandLine;
+using Muscle.Adapters;
 using Muscle.Cli.Infrastructure;
 using Muscle.Generation;
 using Muscle.Models;
-using Muscle.Adapters;
 
 namespace Muscle.Cli.Commands;
 
@@ -32,6 +32,7 @@ public static class GenerateCommand
         {
             using var taskModel = TaskModel.Load(parse.GetValue(model)!.FullName, parse.GetValue(adapter)?.FullName,
                                                  DTypes.Parse(parse.GetValue(dtype)!));
+            foreach (var warning in taskModel.Warnings) ctx.Error.WriteLine("warning: " + warning);
             var generator = new TextGenerator(taskModel.Model, taskModel.Tokenizer);
             var result = generator.Generate(parse.GetValue(prompt) ?? "", new GenerationOptions
             {

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Muscle.Configuration;
 using Muscle.Infrastructure;
 using Muscle.Models;
 using Muscle.Tokenization;
@@ -17,12 +19,16 @@ public sealed class TaskModel : IDisposable
         Tokenizer = tokenizer;
         Adapter = adapter;
         ModelDir = modelDir;
+        Warnings = [.. tokenizer.Warnings, .. SpecialIdWarnings(model.Config, tokenizer.VocabSize)];
     }
 
     public ICausalLM Model { get; }
     public MuscleTokenizer Tokenizer { get; }
     public LoraAdapter? Adapter { get; }
     public string ModelDir { get; }
+
+    /// <summary>What loaded but transformers would warn about (special ids outside the vocabulary), one line each.</summary>
+    public IReadOnlyList<string> Warnings { get; }
 
     public static TaskModel Load(string modelDir, string? adapterDir = null, ScalarType dtype = ScalarType.Float32, Device? device = null)
     {
@@ -46,6 +52,21 @@ public sealed class TaskModel : IDisposable
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>config.json's bos/eos/pad_token_id outside the tokenizer's ids; nothing here uses them, transformers warns.</summary>
+    private static IEnumerable<string> SpecialIdWarnings(ModelConfig config, int vocabSize)
+    {
+        var outside = new List<string>();
+        foreach (var (key, value) in new[] { ("bos_token_id", config.BosTokenId), ("eos_token_id", config.EosTokenId), ("pad_token_id", config.PadTokenId) })
+        {
+            if (value is not { } v) continue;
+            var ids = v.ValueKind == JsonValueKind.Array ? v.EnumerateArray().ToList() : [v];
+            var bad = ids.Where(e => e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out var id) && (id < 0 || id >= vocabSize))
+                .Select(e => e.GetRawText()).Distinct().ToList();
+            if (bad.Count > 0) outside.Add($"{key} {string.Join(", ", bad)}");
+        }
+        return outside.Count == 0 ? [] : [MuscleTokenizer.OutsideWarning(config.SourcePath ?? "config.json", outside, vocabSize)];
     }
 
     public void Dispose()

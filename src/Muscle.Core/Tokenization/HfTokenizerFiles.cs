@@ -7,7 +7,9 @@ namespace Muscle.Tokenization;
 /// <summary>
 /// Writes the HF tokenizer files for a SentencePiece BPE model: the model itself, tokenizer_config.json,
 /// special_tokens_map.json and a tokenizer.json laid out as transformers' LlamaConverter writes it (legacy
-/// Prepend + Replace normalizer, byte-fallback BPE, Replace/ByteFallback/Fuse/Strip decoder).
+/// Prepend + Replace normalizer, byte-fallback BPE, Replace/ByteFallback/Fuse/Strip decoder), plus the
+/// model's remove_extra_whitespaces as regex Replace normalizers, which LlamaConverter drops (Llama's own model
+/// has it off) but llama2.c's tokenizers have on.
 /// </summary>
 internal static class HfTokenizerFiles
 {
@@ -17,6 +19,13 @@ internal static class HfTokenizerFiles
         // Keep ▁ and other pieces readable; the files are UTF-8 JSON, not HTML.
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
+
+    /// <summary>
+    /// The Replace(Regex) normalizers, in order, that spell SentencePiece's remove_extra_whitespaces for the identity
+    /// normalizer; <see cref="HfTokenizerJson"/> recognises exactly this sequence.
+    /// </summary>
+    internal static readonly IReadOnlyList<(string Pattern, string Content)> SentencePieceWhitespaceRules =
+        [(@"\A +", ""), (@" +\z", ""), (" {2,}", " ")];
 
     public static void WriteForSentencePiece(string modelPath, string dir, SpecialTokens specials)
     {
@@ -110,6 +119,14 @@ internal static class HfTokenizerFiles
         w.WriteStartObject("normalizer");
         w.WriteString("type", "Sequence");
         w.WriteStartArray("normalizers");
+        if (model.RemoveExtraWhitespaces)
+        {
+            // SentencePiece's remove_extra_whitespaces (normalizer.cc): drop leading and trailing U+0020 and collapse
+            // runs of it, before the dummy prefix. HF's Strip would also eat "\n" and "\t", and onig's ^/$ match at
+            // line breaks, so \A/\z regexes that touch only U+0020 (transformers' SpmConverter spells the collapse
+            // Replace(Regex(" {2,}"), ...) too).
+            foreach (var (pattern, content) in SentencePieceWhitespaceRules) WriteReplace(w, pattern, content, regex: true);
+        }
         if (model.AddDummyPrefix)
         {
             w.WriteStartObject();
@@ -179,12 +196,12 @@ internal static class HfTokenizerFiles
         w.WriteEndObject();
     }
 
-    private static void WriteReplace(Utf8JsonWriter w, string from, string to)
+    private static void WriteReplace(Utf8JsonWriter w, string from, string to, bool regex = false)
     {
         w.WriteStartObject();
         w.WriteString("type", "Replace");
         w.WriteStartObject("pattern");
-        w.WriteString("String", from);
+        w.WriteString(regex ? "Regex" : "String", from);
         w.WriteEndObject();
         w.WriteString("content", to);
         w.WriteEndObject();

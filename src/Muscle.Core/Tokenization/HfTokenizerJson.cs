@@ -35,6 +35,12 @@ internal sealed class HfTokenizerJson
     /// <summary>SentencePiece-style: a ▁ is prepended to the text (Prepend normalizer or Metaspace prefix).</summary>
     public bool AddDummyPrefix { get; init; }
 
+    /// <summary>
+    /// SentencePiece-style: the normalizer opens with the Replace(Regex) spelling of SentencePiece's
+    /// remove_extra_whitespaces that <see cref="HfTokenizerFiles"/> writes.
+    /// </summary>
+    public bool RemoveExtraWhitespaces { get; init; }
+
     /// <summary>Byte-level: the pre-tokenizer regex (Split pattern, or GPT-2's for ByteLevel use_regex).</summary>
     public string? SplitPattern { get; init; }
 
@@ -71,7 +77,7 @@ internal sealed class HfTokenizerJson
         var modelType = HfJson.String(model, "type", path) ?? (model.TryGetProperty("merges", out _) ? "BPE" : null);
         if (modelType != "BPE")
             throw new MuscleInputException(
-                $"tokenizer.json model type \"{modelType ?? "(none)"}\" is not supported (only BPE); provide a tokenizer.model for SentencePiece Unigram models", path);
+                $"tokenizer.json model type \"{modelType ?? "(none)"}\" is not supported (only BPE)", path);
 
         var vocab = ReadVocab(model, path);
         var merges = ReadMerges(model, path);
@@ -93,6 +99,8 @@ internal sealed class HfTokenizerJson
 
         if (spStyle)
         {
+            var removeExtraWhitespaces = StartsWithWhitespaceRules(features.Normalizer);
+            if (removeExtraWhitespaces) features.Normalizer.RemoveRange(0, HfTokenizerFiles.SentencePieceWhitespaceRules.Count);
             Reject(features.Normalizer, e => IsPrependMeta(e) || IsReplaceSpaceWithMeta(e), "normalizer", path);
             Reject(features.PreTokenizer, e => Type(e) == "Metaspace", "pre_tokenizer", path);
             var prefix = features.Normalizer.Any(IsPrependMeta)
@@ -103,7 +111,7 @@ internal sealed class HfTokenizerJson
             {
                 FilePath = path, Kind = HfTokenizerKind.SentencePieceBpe, Vocab = vocab, Merges = merges, AddedTokens = added,
                 UnkToken = HfJson.String(model, "unk_token", path), ByteFallback = byteFallback, AddDummyPrefix = prefix,
-                TemplateBos = templateBos, TemplateEos = templateEos,
+                RemoveExtraWhitespaces = removeExtraWhitespaces, TemplateBos = templateBos, TemplateEos = templateEos,
             };
         }
         if (!byteLevel)
@@ -178,8 +186,8 @@ internal sealed class HfTokenizerJson
         {
             Pieces = pieces, ModelType = SentencePieceModel.ModelTypeBpe, ByteFallback = ByteFallback,
             UnkId = unkId, BosId = bosId ?? -1, EosId = eosId ?? -1, PadId = padId ?? -1,
-            // HF's converted files never remove extra whitespace, so neither do we.
-            NormalizerName = "identity", AddDummyPrefix = AddDummyPrefix, RemoveExtraWhitespaces = false, EscapeWhitespaces = true,
+            NormalizerName = "identity", AddDummyPrefix = AddDummyPrefix, RemoveExtraWhitespaces = RemoveExtraWhitespaces,
+            EscapeWhitespaces = true,
         };
     }
 
@@ -211,6 +219,24 @@ internal sealed class HfTokenizerJson
         foreach (var c in components)
             if (!supported(c))
                 throw new MuscleInputException($"{what} \"{Type(c) ?? "?"}\" is not supported in this kind of tokenizer.json", path);
+    }
+
+    /// <summary>Whether the normalizers begin with exactly <see cref="HfTokenizerFiles.SentencePieceWhitespaceRules"/>.</summary>
+    private static bool StartsWithWhitespaceRules(List<JsonElement> normalizers)
+    {
+        var rules = HfTokenizerFiles.SentencePieceWhitespaceRules;
+        if (normalizers.Count < rules.Count) return false;
+        for (var i = 0; i < rules.Count; i++)
+        {
+            var e = normalizers[i];
+            if (!(Type(e) == "Replace"
+                  && e.TryGetProperty("pattern", out var pat) && pat.ValueKind == JsonValueKind.Object
+                  && pat.EnumerateObject().Count() == 1
+                  && pat.TryGetProperty("Regex", out var r) && r.ValueKind == JsonValueKind.String && r.GetString() == rules[i].Pattern
+                  && e.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.String && c.GetString() == rules[i].Content))
+                return false;
+        }
+        return true;
     }
 
     private static bool IsPrependMeta(JsonElement e) =>

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.RegularExpressions;
+using System.Text;
 using Microsoft.ML.Tokenizers;
 using Muscle.Infrastructure;
 
@@ -8,9 +8,9 @@ namespace Muscle.Tokenization;
 
 /// <summary>
 /// An HF-compatible tokenizer over Microsoft.ML.Tokenizers. SentencePiece BPE (Llama 1/2, Mistral, llama2.c)
-/// runs through <see cref="LlamaTokenizer"/> on the <c>tokenizer.model</c> — or, when only a byte-fallback
-/// <c>tokenizer.json</c> exists, on a SentencePiece model synthesised in memory from its vocab and merges
-/// (BpeTokenizer would map "\n" to &lt;unk&gt;). Byte-level BPE (GPT-2, Phi, Llama 3, Qwen2) runs through
+/// runs through <see cref="LlamaTokenizer"/> on a SentencePiece model synthesised in memory from a byte-fallback
+/// <c>tokenizer.json</c>'s vocab and merges (BpeTokenizer would map "\n" to &lt;unk&gt;), or on the
+/// <c>tokenizer.model</c> when there is no tokenizer.json. Byte-level BPE (GPT-2, Phi, Llama 3, Qwen2) runs through
 /// <see cref="BpeTokenizer"/> built from the tokenizer.json. Special tokens come from the model's config files;
 /// no id is assumed.
 /// </summary>
@@ -25,9 +25,12 @@ public sealed class MuscleTokenizer
     private readonly HashSet<int> _addedNonSpecial;
     private readonly Dictionary<string, int> _idOf;
     private readonly bool _byteFallback;
+    private readonly bool _removeExtraSpaces;
     private readonly bool _stripSpaceAfterBos;
     private readonly bool _addPrefixSpace;
     private readonly WholeWords? _wholeWords;
+    private readonly SpecialSource? _bosOutside;
+    private readonly SpecialSource? _eosOutside;
 
     private MuscleTokenizer(Tokenizer inner, Source source)
     {
@@ -40,23 +43,36 @@ public sealed class MuscleTokenizer
         for (var i = 0; i < _tokens.Length; i++)
             if (_tokens[i] is { } t) _idOf.TryAdd(t, i);
         _byteFallback = source.ByteFallback;
+        _removeExtraSpaces = source.RemoveExtraSpaces;
         _stripSpaceAfterBos = source.DummyPrefix;
         _addPrefixSpace = source.AddPrefixSpace;
         _wholeWords = source.WholeWords;
         _addedNonSpecial = source.Added.Where(a => !a.Special).Select(a => a.Id).ToHashSet();
 
         var s = source.Specials;
-        UnkId = Resolve(s.Unk);
-        BosId = Resolve(s.Bos);
-        PadId = Resolve(s.Pad);
-        EosId = Resolve(s.Eos);
-        var generationEos = s.GenerationEosIds.Select(id => CheckId(id, s.GenerationFile)).ToList();
-        EosIds = (EosId is { } e ? generationEos.Prepend(e) : generationEos).Distinct().ToArray();
-        AddsBos = s.AddBos && BosId is not null;
-        AddsEos = s.AddEos && EosId is not null;
-        if (s.AddBos && BosId is null && s.AddBosExplicitIn is { } f1)
+        // transformers loads a config whose special ids lie outside the vocabulary (it warns; config.json's default
+        // bos/eos 50256 under a small GPT-2 vocabulary is the common case), so such an id only warns here and fails
+        // where it would have to be emitted (Encode's BOS/EOS).
+        var outside = new (string Key, IEnumerable<int> Ids)[]
+            {
+                ("bos_token_id", s.Bos.Id is { } gb ? [gb] : []), ("eos_token_id", s.GenerationEosIds), ("pad_token_id", s.Pad.Id is { } gp ? [gp] : []),
+            }
+            .Select(k => (k.Key, Ids: k.Ids.Where(id => !InVocabulary(id)).Distinct().ToList()))
+            .Where(k => k.Ids.Count > 0).Select(k => $"{k.Key} {string.Join(", ", k.Ids)}").ToList();
+        Warnings = outside.Count == 0 ? [] : [OutsideWarning(s.GenerationFile ?? "generation_config.json", outside, VocabSize)];
+
+        UnkId = Resolve(s.Unk, out _);
+        BosId = Resolve(s.Bos, out _bosOutside);
+        PadId = Resolve(s.Pad, out _);
+        EosId = Resolve(s.Eos, out _eosOutside);
+        // Out-of-vocabulary ids stay stop ids, as in transformers' generate: the model can only produce one when its
+        // embedding is padded past the tokenizer, and then stopping there is what transformers does.
+        EosIds = (EosId is { } e ? s.GenerationEosIds.Prepend(e) : s.GenerationEosIds).Distinct().ToArray();
+        AddsBos = s.AddBos && (BosId is not null || _bosOutside is not null);
+        AddsEos = s.AddEos && (EosId is not null || _eosOutside is not null);
+        if (s.AddBos && !AddsBos && s.AddBosExplicitIn is { } f1)
             throw new MuscleInputException("add_bos_token is true but no BOS token is named", f1);
-        if (s.AddEos && EosId is null && s.AddEosExplicitIn is { } f2)
+        if (s.AddEos && !AddsEos && s.AddEosExplicitIn is { } f2)
             throw new MuscleInputException("add_eos_token is true but no EOS token is named", f2);
 
         _special = new bool[VocabSize];
@@ -79,8 +95,14 @@ public sealed class MuscleTokenizer
     public int? PadId { get; }
     public int? UnkId { get; }
 
-    /// <summary>All ids that end generation: <see cref="EosId"/> first, then generation_config's eos_token_id list.</summary>
+    /// <summary>
+    /// All ids that end generation: <see cref="EosId"/> first, then generation_config's eos_token_id list, which may
+    /// hold ids outside the vocabulary (see <see cref="Warnings"/>).
+    /// </summary>
     public IReadOnlyList<int> EosIds { get; }
+
+    /// <summary>Problems that transformers also only warns about (special ids outside the vocabulary), one line each.</summary>
+    public IReadOnlyList<string> Warnings { get; }
 
     /// <summary>Whether <see cref="Encode"/> prepends BOS (add_bos_token, the post-processor template, or SentencePiece's default).</summary>
     public bool AddsBos { get; }
@@ -111,7 +133,7 @@ public sealed class MuscleTokenizer
         ArgumentNullException.ThrowIfNull(text);
         IReadOnlyList<int> body;
         if (_sentencePiece is not null)
-            body = _sentencePiece.EncodeToIds(text, addBeginningOfSentence: false, addEndOfSentence: false);
+            body = _sentencePiece.EncodeToIds(_removeExtraSpaces ? RemoveExtraSpaces(text) : text, addBeginningOfSentence: false, addEndOfSentence: false);
         else
         {
             var prefixed = _addPrefixSpace && !text.StartsWith(' ') ? " " + text : text;
@@ -119,10 +141,25 @@ public sealed class MuscleTokenizer
         }
         if (!(addBos && AddsBos) && !AddsEos) return body;
         var ids = new List<int>(body.Count + 2);
-        if (addBos && AddsBos) ids.Add(BosId!.Value);
+        if (addBos && AddsBos) ids.Add(BosId ?? throw OutsideVocabulary("BOS", _bosOutside!));
         ids.AddRange(body);
-        if (AddsEos) ids.Add(EosId!.Value);
+        if (AddsEos) ids.Add(EosId ?? throw OutsideVocabulary("EOS", _eosOutside!));
         return ids;
+    }
+
+    /// <summary>
+    /// SentencePiece's remove_extra_whitespaces under the identity normalizer (normalizer.cc): leading and trailing
+    /// U+0020 go, inner runs of it become one; other whitespace ("\t", "\n", U+3000) stays.
+    /// </summary>
+    private static string RemoveExtraSpaces(string text)
+    {
+        var trimmed = text.Trim(' ');
+        if (!trimmed.Contains("  ", StringComparison.Ordinal)) return trimmed;
+        var sb = new StringBuilder(trimmed.Length);
+        // trimmed[0] is not a space, so trimmed[i - 1] exists whenever trimmed[i] is one.
+        for (var i = 0; i < trimmed.Length; i++)
+            if (trimmed[i] != ' ' || trimmed[i - 1] != ' ') sb.Append(trimmed[i]);
+        return sb.ToString();
     }
 
     /// <summary>
@@ -228,7 +265,10 @@ public sealed class MuscleTokenizer
     /// </summary>
     public TokenTextStream StartTextStream(int? previousId = null) => new(this, previousId ?? -1);
 
-    /// <summary>Loads an HF model directory: tokenizer.json (preferred) or tokenizer.model, plus its config files.</summary>
+    /// <summary>
+    /// Loads an HF model directory, choosing the file as transformers' AutoTokenizer does: tokenizer.json whenever it
+    /// exists (the fast tokenizer), tokenizer.model only without it; plus the directory's config files.
+    /// </summary>
     public static MuscleTokenizer FromDirectory(string dir)
     {
         if (!Directory.Exists(dir)) throw new MuscleInputException("model directory not found", dir);
@@ -238,14 +278,7 @@ public sealed class MuscleTokenizer
         if (File.Exists(jsonPath))
         {
             var json = HfTokenizerJson.Load(jsonPath);
-            if (json.Kind == HfTokenizerKind.ByteLevelBpe) return FromByteLevelJson(json, cfg);
-            if (File.Exists(modelPath))
-            {
-                var bytes = SpecialTokens.ReadModelBytes(modelPath);
-                return FromSentencePiece(modelPath, SentencePieceModel.Read(bytes, modelPath), bytes, json.AddedTokens, cfg, json,
-                    "SentencePiece BPE (tokenizer.model beside tokenizer.json)");
-            }
-            return FromSentencePieceJson(json, cfg);
+            return json.Kind == HfTokenizerKind.ByteLevelBpe ? FromByteLevelJson(json, cfg) : FromSentencePieceJson(json, cfg);
         }
         if (File.Exists(modelPath))
         {
@@ -289,9 +322,13 @@ public sealed class MuscleTokenizer
             throw new MuscleInputException($"SentencePiece model type {model.ModelType} is not BPE; only BPE models are supported", modelPath);
         if (model.NormalizerName is not ("identity" or ""))
             throw new MuscleInputException($"SentencePiece normalizer \"{model.NormalizerName}\" is not supported (train with identity)", modelPath);
+        // Microsoft.ML.Tokenizers 2.0.1's SentencePieceNormalizer gets remove_extra_whitespaces wrong at the edges ("a"
+        // and "\n" encode to nothing, "   " to "▁"), so the library gets the model with it off and Encode removes the
+        // spaces itself first.
+        var libraryBytes = model.RemoveExtraWhitespaces ? SentencePieceModel.WithoutExtraWhitespaceRemoval(bytes) : bytes;
         var inner = Wrap(modelPath, () =>
         {
-            using var stream = new MemoryStream(bytes, writable: false);
+            using var stream = new MemoryStream(libraryBytes, writable: false);
             return LlamaTokenizer.Create(stream, addBeginOfSentence: false, addEndOfSentence: false,
                 specialTokens: added.Count > 0 ? added.DistinctBy(a => a.Content).ToDictionary(a => a.Content, a => a.Id) : null);
         });
@@ -306,6 +343,7 @@ public sealed class MuscleTokenizer
         var source = new Source(description, tokens)
         {
             ByteFallback = model.ByteFallback,
+            RemoveExtraSpaces = model.RemoveExtraWhitespaces,
             DummyPrefix = model.AddDummyPrefix,
             Added = added,
             ControlIds = control,
@@ -409,8 +447,28 @@ public sealed class MuscleTokenizer
         }
     }
 
-    private int? Resolve(SpecialSource s) =>
-        ResolveName(s.Name, s.NameFile) ?? (s.Id is { } id ? CheckId(id, s.IdFile) : ResolveName(s.FallbackName, s.FallbackFile));
+    /// <summary>
+    /// The name a config gives, else the id generation_config gives, else the tokenizer's own name. An id outside the
+    /// vocabulary is skipped; when nothing else names the token it comes back as <paramref name="outside"/>.
+    /// </summary>
+    private int? Resolve(SpecialSource s, out SpecialSource? outside)
+    {
+        var id = ResolveName(s.Name, s.NameFile)
+                 ?? (s.Id is { } i && InVocabulary(i) ? i : ResolveName(s.FallbackName, s.FallbackFile));
+        outside = id is null && s.Id is not null ? s : null;
+        return id;
+    }
+
+    private MuscleInputException OutsideVocabulary(string what, SpecialSource s) =>
+        new($"cannot add {what}: its id {s.Id} is outside the vocabulary ({VocabSize} tokens); " +
+            $"name the token in tokenizer_config.json or fix the id", s.IdFile);
+
+    private bool InVocabulary(int id) => id >= 0 && id < VocabSize;
+
+    /// <summary>One warning line for a config file's special ids that lie outside the vocabulary.</summary>
+    internal static string OutsideWarning(string file, IReadOnlyList<string> keyedIds, int vocabSize) =>
+        $"{file}: {string.Join(", ", keyedIds)} {(keyedIds.Count == 1 ? "is" : "are")} outside the vocabulary ({vocabSize} tokens); " +
+        "loaded anyway, as transformers does";
 
     private int? ResolveName(string? name, string? file)
     {
@@ -418,11 +476,6 @@ public sealed class MuscleTokenizer
         if (_idOf.TryGetValue(name, out var id)) return id;
         throw new MuscleInputException($"special token \"{name}\" is not in the vocabulary", file);
     }
-
-    private int CheckId(int id, string? file) =>
-        id >= 0 && id < VocabSize
-            ? id
-            : throw new MuscleInputException($"token id {id} is outside the vocabulary (size {VocabSize})", file);
 
     private void CheckRange(int id)
     {
@@ -441,6 +494,7 @@ public sealed class MuscleTokenizer
     private sealed record Source(string Description, string?[] Tokens)
     {
         public bool ByteFallback { get; init; }
+        public bool RemoveExtraSpaces { get; init; }
         public bool DummyPrefix { get; init; }
         public bool AddPrefixSpace { get; init; }
         public IReadOnlyList<HfAddedToken> Added { get; init; } = [];

@@ -124,6 +124,20 @@ internal sealed class SentencePieceModel
         };
     }
 
+    /// <summary>
+    /// The model bytes with normalizer_spec.remove_extra_whitespaces set to false and every other field kept: a second
+    /// normalizer_spec is appended, which protobuf parsers merge into the first, the later scalar winning
+    /// (https://protobuf.dev/programming-guides/encoding/, "Last One Wins").
+    /// </summary>
+    public static byte[] WithoutExtraWhitespaceRemoval(byte[] bytes)
+    {
+        var normalizer = new ProtoWriter();
+        normalizer.Varint(4, 0);
+        var patch = new ProtoWriter();
+        patch.Message(3, normalizer);
+        return [.. bytes, .. patch.ToArray()];
+    }
+
     /// <summary>Serialises the modelled fields; every default is written explicitly so no reader guesses.</summary>
     public byte[] ToBytes()
     {

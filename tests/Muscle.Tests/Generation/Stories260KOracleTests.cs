@@ -140,6 +140,49 @@ public class Stories260KOracleTests(Stories260KFixture fx) : IClassFixture<Stori
         Assert.NotEqual(string.Join(' ', fx.ExpectedIds("greedy_ids_200_steps").Take(100)), output.Trim());
     }
 
+    [SharedDataFact("models", "stories260K", "stories260K.bin")]
+    public void TheConvertedDirectoryTokenizesFromItsTokenizerJson()
+    {
+        Assert.Contains("tokenizer.json", Muscle.Tokenization.MuscleTokenizer.FromDirectory(fx.ModelDir!).Description);
+    }
+
+    [SharedDataFact("models", "stories260K", "stories260K.bin")]
+    public void ScoresAreEqualWithTheTokenizerJsonAloneAndWithTheTokenizerModelAlone()
+    {
+        var root = Directory.CreateTempSubdirectory("muscle-tokfile-").FullName;
+        try
+        {
+            string Copy(string name, string drop)
+            {
+                var dir = Path.Combine(root, name);
+                Directory.CreateDirectory(dir);
+                foreach (var f in Directory.GetFiles(fx.ModelDir!).Where(f => Path.GetFileName(f) != drop))
+                    File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
+                return dir;
+            }
+            (string, string)[] pairs =
+            [
+                ("Once upon a time,", " there was a dog."),
+                (" Lily  saw a   big tree ", "and she  smiled.  "),
+                ("Tom said:\n  \"Let's go!\"\n", "\tThey ran  home.\n"),
+                ("  1234 + 5678 =", "   6913"),
+            ];
+            (int[][] Ids, Muscle.Evaluation.LoglikelihoodScore[] Scores) Score(string dir)
+            {
+                using var tm = Muscle.Adapters.TaskModel.Load(dir);
+                var requests = pairs.Select(p => Muscle.Tokenization.PairEncoding.Encode(tm.Tokenizer, p.Item1, p.Item2)).ToList();
+                var scores = Muscle.Evaluation.LoglikelihoodScorer.Score(tm.Model, requests, 2, tm.Tokenizer.PadId ?? tm.Tokenizer.EosId ?? 0);
+                return (requests.Select(r => r.Ids).ToArray(), scores);
+            }
+            var fromJson = Score(Copy("json-only", "tokenizer.model"));
+            var fromModel = Score(Copy("model-only", "tokenizer.json"));
+            Assert.Equal(fromModel.Ids, fromJson.Ids);
+            Assert.Equal(fromModel.Scores, fromJson.Scores);
+            Assert.All(fromJson.Scores, s => Assert.True(double.IsFinite(s.LogLikelihood) && s.LogLikelihood < 0));
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
     [SharedDataFact("benchmarks", "piqa", "valid.jsonl", AlsoRequires = Bin)]
     public void EvalOnTheFirst100PiqaItemsWritesTheSameHundredLinesTwice()
     {

@@ -137,6 +137,59 @@ public sealed class ByteLevelBpeTokenizerTests : IDisposable
     }
 
     [Fact]
+    public void Special_ids_outside_the_vocabulary_warn_at_load_and_fail_only_where_emitted()
+    {
+        // transformers loads such a config with a warning; only prepending the BOS it cannot look up must fail.
+        var dir = CopyFixture(Path.Combine(_tmp, "outside"));
+        File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), """{ "add_bos_token": true }""");
+        var gc = Path.Combine(dir, "generation_config.json");
+        File.WriteAllText(gc, """{ "bos_token_id": 999, "eos_token_id": [22, 998], "pad_token_id": 997 }""");
+        var tok = MuscleTokenizer.FromDirectory(dir);
+        Assert.Equal(
+            [$"{gc}: bos_token_id 999, eos_token_id 998, pad_token_id 997 are outside the vocabulary (23 tokens); loaded anyway, as transformers does"],
+            tok.Warnings);
+        Assert.Null(tok.BosId);
+        Assert.Null(tok.PadId);
+        Assert.Equal(22, tok.EosId);
+        Assert.Equal([22, 998], tok.EosIds);
+        Assert.True(tok.AddsBos);
+        Assert.Equal([15], tok.Encode("hello", addBos: false));
+        var e = Assert.Throws<MuscleInputException>(() => tok.Encode("hello"));
+        Assert.Contains("999", e.Message);
+        Assert.Equal(gc, e.File);
+    }
+
+    [Fact]
+    public void A_name_in_tokenizer_config_keeps_an_outside_id_from_mattering()
+    {
+        var dir = CopyFixture(Path.Combine(_tmp, "named"), withConfig: true);
+        File.WriteAllText(Path.Combine(dir, "generation_config.json"), """{ "bos_token_id": 50256, "eos_token_id": 50256 }""");
+        var tok = MuscleTokenizer.FromDirectory(dir);
+        Assert.Single(tok.Warnings);
+        Assert.Equal((22, 22), (tok.BosId, tok.EosId));
+        Assert.Equal([22, 50256], tok.EosIds);
+        Assert.Equal([15], tok.Encode("hello"));
+    }
+
+    [SharedDataFact("hf5", "gpt2", "model", "tokenizer.json")]
+    public void Hf5_gpt2_tokenizer_loads_with_a_warning_about_its_default_50256()
+    {
+        // config.json and generation_config.json keep GPT2Config's default bos/eos 50256 under a 700-token vocabulary;
+        // the tokenizer itself names <|endoftext|>, id 0 in its tokenizer.json.
+        var dir = SharedData.Path("hf5", "gpt2", "model");
+        var tok = MuscleTokenizer.FromDirectory(dir);
+        Assert.Equal(700, tok.VocabSize);
+        var warning = Assert.Single(tok.Warnings);
+        Assert.Contains("generation_config.json: bos_token_id 50256, eos_token_id 50256 are outside the vocabulary (700 tokens)", warning);
+        Assert.Equal((0, 0), (tok.BosId, tok.EosId));
+        Assert.Equal([0, 50256], tok.EosIds);
+        Assert.False(tok.AddsBos);
+        using var reference = System.Text.Json.JsonDocument.Parse(File.ReadAllText(SharedData.Path("hf5", "reference.json")));
+        var promptIds = reference.RootElement.GetProperty("gpt2").GetProperty("prompt_ids").EnumerateArray().Select(e => e.GetInt32());
+        Assert.Equal(promptIds, tok.Encode("First Citizen:\nBefore we proceed"));
+    }
+
+    [Fact]
     public void Without_configs_no_special_id_is_guessed()
     {
         var tok = MuscleTokenizer.FromDirectory(CopyFixture(Path.Combine(_tmp, "bare")));
@@ -213,10 +266,10 @@ public sealed class ByteLevelBpeTokenizerTests : IDisposable
         Assert.EndsWith("tokenizer_config.json", e1.File);
         Assert.Contains("<|nope|>", e1.Message);
 
+        // An id outside the vocabulary only warns, naming the file (transformers loads such configs too).
         var badId = CopyFixture(Path.Combine(_tmp, "bad-id"));
         File.WriteAllText(Path.Combine(badId, "generation_config.json"), """{ "eos_token_id": [22, 999] }""");
-        var e2 = Assert.Throws<MuscleInputException>(() => MuscleTokenizer.FromDirectory(badId));
-        Assert.EndsWith("generation_config.json", e2.File);
+        Assert.Contains("generation_config.json: eos_token_id 999 is outside", Assert.Single(MuscleTokenizer.FromDirectory(badId).Warnings));
 
         var broken = Path.Combine(_tmp, "broken");
         Directory.CreateDirectory(broken);

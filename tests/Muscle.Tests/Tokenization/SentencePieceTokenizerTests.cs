@@ -1,6 +1,6 @@
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using System.Text;
 using Muscle.Testing;
 using Muscle.Tokenization;
 
@@ -141,10 +141,11 @@ public sealed class SentencePieceTokenizerTests : IDisposable
         var fromModelDir = MuscleTokenizer.FromDirectory(full);
         var fromJson = MuscleTokenizer.FromDirectory(jsonOnly);
         Assert.Contains("synthesised", fromJson.Description);
-        Assert.Contains("tokenizer.model", fromModelDir.Description);
+        // As transformers' AutoTokenizer: the tokenizer.json wins over the tokenizer.model beside it.
+        Assert.Contains("synthesised", fromModelDir.Description);
 
         var (_, text) = Expected();
-        foreach (var s in new[] { text, "Tom's dog: \"Zzz!\" 42 é 😀\nend", "x\n\ny", "" })
+        foreach (var s in (string[])[text, "Tom's dog: \"Zzz!\" 42 é 😀\nend", "x\n\ny", "", .. WhitespaceGolden.Keys])
         {
             var expected = reference.Encode(s);
             Assert.Equal(expected, fromModelDir.Encode(s));
@@ -157,6 +158,106 @@ public sealed class SentencePieceTokenizerTests : IDisposable
             Assert.True(t.AddsBos);
             Assert.Equal(reference.VocabularyFingerprint, t.VocabularyFingerprint);
         }
+    }
+
+    /// <summary>
+    /// tok512.model has remove_extra_whitespaces on: SentencePiece drops leading/trailing U+0020, collapses runs of
+    /// it, and leaves "\t", "\n" and U+3000 alone (Microsoft.ML.Tokenizers 2.0.1 alone turned "a" and "\n" into nothing and
+    /// "   " into "▁"). Ids from SentencePiece 0.1.97 (Fixtures/sentencepiece_whitespace.py);
+    /// HF tokenizers 0.23.2 gives the same ids from the written tokenizer.json alone (Fixtures/hf_tokenizers_ids.js).
+    /// </summary>
+    private static readonly Dictionary<string, int[]> WhitespaceGolden = new()
+    {
+        [" 1234 + 5678 =   6913"] = [410, 475, 479, 472, 484, 410, 496, 410, 480, 490, 491, 487, 410, 64, 410, 490, 483, 475, 472],
+        ["  leading"] = [278, 411, 380, 299],
+        ["trailing   "] = [259, 420, 412, 290, 299],
+        ["a  b   c"] = [261, 268, 280],
+        ["   "] = [],
+        [" "] = [],
+        ["a"] = [261],
+        [" a "] = [261],
+        ["\n"] = [410, 13],
+        [" \n "] = [410, 13],
+        ["\tTab  here\t"] = [410, 12, 434, 412, 430, 281, 276, 12],
+        ["line one\n  line two  \n"] = [278, 271, 411, 353, 411, 13, 278, 271, 411, 259, 424, 414, 410, 13],
+        ["\n\n  x"] = [410, 13, 13, 410, 444],
+        ["x \n y"] = [410, 444, 410, 13, 348],
+        ["end  \u3000 x"] = [344, 264, 410, 230, 131, 131, 410, 444],
+        ["mixed \t  \t tabs"] = [284, 417, 444, 266, 410, 12, 410, 12, 259, 412, 430, 419],
+    };
+
+    [SharedDataFact("models", "stories260K", "tok512.model")]
+    public void Extra_spaces_are_removed_like_sentencepiece_from_the_model_and_from_the_json_alone()
+    {
+        var fromModel = MuscleTokenizer.FromSentencePieceModel(ModelPath);
+        var fromJson = MuscleTokenizer.FromDirectory(WrittenJsonVariant("as-written", _ => { }));
+        foreach (var (text, ids) in WhitespaceGolden)
+        {
+            Assert.Equal(ids, fromModel.Encode(text, addBos: false));
+            Assert.Equal(ids, fromJson.Encode(text, addBos: false));
+            Assert.Equal([1, .. ids], fromJson.Encode(text));
+        }
+    }
+
+    [SharedDataFact("models", "stories260K", "tok512.model")]
+    public void Written_normalizer_spells_remove_extra_whitespaces_with_regexes_on_plain_spaces_only()
+    {
+        var full = Path.Combine(_tmp, "full");
+        MuscleTokenizer.WriteHfFilesForSentencePiece(ModelPath, full, SpecialTokens.FromSentencePieceModel(ModelPath));
+        var normalizer = JsonNode.Parse(File.ReadAllText(Path.Combine(full, "tokenizer.json")))!["normalizer"]!;
+        Assert.Equal("Sequence", (string?)normalizer["type"]);
+        Assert.Equal(
+            """[{"type":"Replace","pattern":{"Regex":"\\A +"},"content":""},{"type":"Replace","pattern":{"Regex":" +\\z"},"content":""},""" +
+            """{"type":"Replace","pattern":{"Regex":" {2,}"},"content":" "},{"type":"Prepend","prepend":"▁"},""" +
+            """{"type":"Replace","pattern":{"String":" "},"content":"▁"}]""",
+            normalizer["normalizers"]!.ToJsonString(new System.Text.Json.JsonSerializerOptions
+            {
+                Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            }));
+    }
+
+    private static readonly (string Name, string Normalizers)[] UnreproducibleNormalizers =
+    [
+        // Only the collapse, without the strips.
+        ("collapse-only", """[{"type":"Replace","pattern":{"Regex":" {2,}"},"content":" "},{"type":"Prepend","prepend":"▁"},{"type":"Replace","pattern":{"String":" "},"content":"▁"}]"""),
+        // The strips after the dummy prefix: not what SentencePiece does.
+        ("late", """[{"type":"Prepend","prepend":"▁"},{"type":"Replace","pattern":{"Regex":"\\A +"},"content":""},{"type":"Replace","pattern":{"Regex":" +\\z"},"content":""},{"type":"Replace","pattern":{"Regex":" {2,}"},"content":" "},{"type":"Replace","pattern":{"String":" "},"content":"▁"}]"""),
+        // Line anchors: onig's ^/$ also match at "\n".
+        ("line-anchors", """[{"type":"Replace","pattern":{"Regex":"^ +"},"content":""},{"type":"Replace","pattern":{"Regex":" +$"},"content":""},{"type":"Replace","pattern":{"Regex":" {2,}"},"content":" "},{"type":"Prepend","prepend":"▁"},{"type":"Replace","pattern":{"String":" "},"content":"▁"}]"""),
+        // HF's Strip removes every Unicode whitespace, "\n" and "\t" too.
+        ("strip", """[{"type":"Strip","strip_left":true,"strip_right":true},{"type":"Prepend","prepend":"▁"},{"type":"Replace","pattern":{"String":" "},"content":"▁"}]"""),
+    ];
+
+    [SharedDataFact("models", "stories260K", "tok512.model")]
+    public void Whitespace_normalizers_other_than_the_written_form_are_refused()
+    {
+        foreach (var (name, normalizers) in UnreproducibleNormalizers)
+        {
+            var dir = WrittenJsonVariant(name, json => json["normalizer"]!["normalizers"] = JsonNode.Parse(normalizers));
+            var e = Assert.Throws<Muscle.Infrastructure.MuscleInputException>(() => MuscleTokenizer.FromDirectory(dir));
+            Assert.Contains("normalizer", e.Message);
+        }
+    }
+
+    [SharedDataFact("models", "stories260K", "tok512.model")]
+    public void Tokenizer_json_is_chosen_over_the_tokenizer_model_beside_it()
+    {
+        // transformers' LlamaConverter layout (no whitespace removal) beside a model that removes extra spaces: the
+        // directory tokenizes as its tokenizer.json says, as AutoTokenizer would.
+        var full = Path.Combine(_tmp, "full");
+        MuscleTokenizer.WriteHfFilesForSentencePiece(ModelPath, full, SpecialTokens.FromSentencePieceModel(ModelPath));
+        var path = Path.Combine(full, "tokenizer.json");
+        var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        var list = json["normalizer"]!["normalizers"]!.AsArray();
+        for (var i = 0; i < 3; i++) list.RemoveAt(0);
+        File.WriteAllText(path, json.ToJsonString());
+
+        var tok = MuscleTokenizer.FromDirectory(full);
+        var model = MuscleTokenizer.FromSentencePieceModel(ModelPath);
+        Assert.Equal(model.Encode("a b"), tok.Encode("a b"));
+        Assert.NotEqual(model.Encode(" a  b "), tok.Encode(" a  b "));
+        Assert.Equal("a b", model.Decode(model.Encode(" a  b ")));
+        Assert.Equal(" a  b ", tok.Decode(tok.Encode(" a  b ")));
     }
 
     [SharedDataFact("models", "stories260K", "tok512.model")]
