@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Muscle.Cli.Infrastructure;
+using Muscle.Compatibility;
 using Muscle.Recipes;
 using Spectre.Console;
 
@@ -80,14 +81,11 @@ public static class DemoCommand
         foreach (var c in table.Columns.Skip(2)) c.RightAligned();
         foreach (var task in result.Tasks.Select(t => t.Task))
         {
-            var rows = result.Seeds.Select(s => JsonNode.Parse(s.Tasks.Single(t => t.Task == task).ComparisonJson)!.AsObject()).ToList();
-            var discrete = rows[0].ContainsKey("acc_old");
-            string Col(Func<JsonObject, double?> f, double scale = 100) => MeanStd(rows.Select(f), scale);
-            double? D(JsonObject j, string key) => j[key] is JsonValue v ? v.GetValue<double>() : null;
-            var (k1, k2, kc) = discrete ? ("acc_old", "acc_new", "acc_compat") : ("score_old", "score_new", "score_compat");
-            table.AddRow(task, rows[0]["metric"]!.GetValue<string>(), Col(j => D(j, k1)), Col(j => D(j, k2)), Col(j => D(j, kc)),
-                Col(j => D(j, kc) - D(j, k2)), Col(j => D(j, discrete ? "nfr" : "d_nfr")), Col(j => D(j, "delta_nfr_c")),
-                Col(j => D(j, "delta_pct_nfr_c"), 1));
+            var rows = result.Seeds.Select(s => s.Tasks.Single(t => t.Task == task).Comparison).ToList();
+            string Col(Func<ComparisonResult, double?> f, double scale = 100) => MeanStd(rows.Select(f), scale);
+            table.AddRow(task, rows[0].Metric.Name(), Col(c => c.ScoreOld), Col(c => c.ScoreNew), Col(c => c.ScoreCompat),
+                Col(c => c.ScoreCompat - c.ScoreNew), Col(c => c.Nfr), Col(c => c.Deltas?.DeltaNfrC),
+                Col(c => c.Deltas?.DeltaPctNfrC, 1));
         }
         console.Write(table);
         if (result.Strategies.Count == 0) return;
@@ -123,15 +121,12 @@ public static class DemoCommand
         foreach (var c in table.Columns.Skip(2)) c.RightAligned();
         foreach (var row in rows)
         {
-            var j = JsonNode.Parse(row.ComparisonJson)!.AsObject();
-            double? D(string key) => j[key] is JsonValue v ? v.GetValue<double>() : null;
+            var c = row.Comparison;
             static string P(double? v) => v is double d ? (100 * d).ToString("F2", CultureInfo.InvariantCulture) : "n/a";
             static string N(double? v) => v is double d ? d.ToString("F2", CultureInfo.InvariantCulture) : "n/a";
-            var discrete = j.ContainsKey("acc_old");
-            var (s1, s2, sc) = discrete ? (D("acc_old"), D("acc_new"), D("acc_compat")) : (D("score_old"), D("score_new"), D("score_compat"));
-            table.AddRow(row.Task, j["metric"]!.GetValue<string>(), P(s1), P(s2), P(sc), P(sc - s2),
-                P(discrete ? D("nfr") : D("d_nfr")), P(D("delta_nfr_c")), N(D("delta_pct_nfr_c")),
-                discrete ? "" : P(D("delta_m_g")), discrete ? "" : P(D("delta_m_r")));
+            table.AddRow(row.Task, c.Metric.Name(), P(c.ScoreOld), P(c.ScoreNew), P(c.ScoreCompat), P(c.ScoreCompat - c.ScoreNew),
+                P(c.Nfr), P(c.Deltas?.DeltaNfrC), N(c.Deltas?.DeltaPctNfrC),
+                c.IsDiscrete ? "" : P(c.Deltas?.DeltaMg), c.IsDiscrete ? "" : P(c.Deltas?.DeltaMr));
         }
         console.Write(table);
         output.WriteLine("percent / points; NFR of ROUGE-1 tasks is the D < 0 rate (Table 6); compat = MUSCLE (paper-exact token-level loss)");

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using Muscle.Cli.Infrastructure;
+using Muscle.Distillation;
 using Muscle.Infrastructure;
 using Muscle.Models;
+using Muscle.Pretraining;
 using Muscle.Recipes;
 using Muscle.Tasks;
 using Muscle.Training;

@@ -2,10 +2,12 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Muscle.Cli.Infrastructure;
+using Muscle.Compatibility;
 using Muscle.Distillation;
 using Muscle.Evaluation;
 using Muscle.Models;
 using Muscle.Recipes;
+using Muscle.Reports;
 using Muscle.Tasks;
 using Spectre.Console;
 
@@ -48,32 +50,27 @@ public static class UpdateCommand
             var result = ctx.Progress.Run("update", p => UpdatePipeline.Run(request,
                 new Muscle.Infrastructure.SyncProgress<StageProgress>(s => p.Report(new ProgressUpdate(s.Done, s.Total, $"{s.Stage} {s.Status}")))));
             if (result.SkippedStages.Count > 0) ctx.Error.WriteLine($"reused finished stages: {string.Join(", ", result.SkippedStages)}");
-            WriteHeadline(ctx.Out, result.ComparisonJson);
+            WriteHeadline(ctx.Out, result.Comparison);
             ctx.Out.WriteLine($"report: {Path.Combine(result.ReportDir, "report.html")}");
-            if (parse.GetValue(json)) ctx.Out.WriteLine(result.ComparisonJson);
+            if (parse.GetValue(json)) ctx.Out.WriteLine(ComparisonSummary.ToJson(result.Comparison));
             return 0;
         });
         return command;
     }
 
     /// <summary>The paper's headline: scores of v1, v2 and the compatibility model; NFR, NFR_c, Δ%NFR_c; PFR; NFR_mc.</summary>
-    public static void WriteHeadline(TextWriter output, string comparisonJson)
+    public static void WriteHeadline(TextWriter output, ComparisonResult c)
     {
-        var j = JsonNode.Parse(comparisonJson)!.AsObject();
-        var discrete = j.ContainsKey("acc_old");
-        string Pct(string key) => j[key] is JsonValue v ? (100 * v.GetValue<double>()).ToString("F2", CultureInfo.InvariantCulture) : "n/a";
-        string Num(string key) => j[key] is JsonValue v ? v.GetValue<double>().ToString("F2", CultureInfo.InvariantCulture) : "n/a";
+        static string Pct(double? v) => v is double d ? (100 * d).ToString("F2", CultureInfo.InvariantCulture) : "n/a";
+        static string Num(double? v) => v is double d ? d.ToString("F2", CultureInfo.InvariantCulture) : "n/a";
         var console = PlainConsole.For(output);
-        var metric = j["metric"]!.GetValue<string>();
+        var metric = c.Metric.Name();
         var table = new Table().AddColumns($"{metric} v1", $"{metric} v2", $"{metric} compat", "NFR", "NFR_c", "Δ%NFR_c", "PFR",
-            discrete ? "NFR_mc" : "m_r");
-        foreach (var c in table.Columns) c.RightAligned();
-        table.AddRow(
-            discrete ? Pct("acc_old") : Pct("score_old"), discrete ? Pct("acc_new") : Pct("score_new"),
-            discrete ? Pct("acc_compat") : Pct("score_compat"),
-            discrete ? Pct("nfr") : Pct("d_nfr"), Pct("nfr_c"), Num("delta_pct_nfr_c"),
-            discrete ? Pct("pfr") : Pct("d_pfr"), discrete ? Pct("nfr_mc") : Pct("m_r"));
+            c.IsDiscrete ? "NFR_mc" : "m_r");
+        foreach (var col in table.Columns) col.RightAligned();
+        table.AddRow(Pct(c.ScoreOld), Pct(c.ScoreNew), Pct(c.ScoreCompat), Pct(c.Nfr), Pct(c.Deltas?.NfrC), Num(c.Deltas?.DeltaPctNfrC),
+            Pct(c.Pfr), c.IsDiscrete ? Pct(c.Discrete!.NfrMc) : Pct(c.Continuous!.Mr));
         console.Write(table);
-        output.WriteLine($"n = {j["n"]}; rates in %, n/a where undefined");
+        output.WriteLine($"n = {c.N}; rates in %, n/a where undefined");
     }
 }

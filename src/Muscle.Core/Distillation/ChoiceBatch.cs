@@ -1,3 +1,5 @@
+using Muscle.Pretraining;
+using Muscle.Recipes;
 using Muscle.Tokenization;
 using Muscle.Training;
 using static TorchSharp.torch;

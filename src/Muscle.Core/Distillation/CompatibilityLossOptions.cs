@@ -1,4 +1,7 @@
 using Muscle.Infrastructure;
+using Muscle.Pretraining;
+using Muscle.Recipes;
+using Muscle.Training;
 
 namespace Muscle.Distillation;
 

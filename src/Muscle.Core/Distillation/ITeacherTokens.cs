@@ -1,3 +1,6 @@
+using Muscle.Pretraining;
+using Muscle.Recipes;
+using Muscle.Training;
 using static TorchSharp.torch;
 
 namespace Muscle.Distillation;

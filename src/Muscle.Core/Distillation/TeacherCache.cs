@@ -5,6 +5,8 @@ using Muscle.Distillation;
 using Muscle.IO;
 using Muscle.Infrastructure;
 using Muscle.Models;
+using Muscle.Pretraining;
+using Muscle.Recipes;
 using Muscle.Training;
 using static TorchSharp.torch;
 

@@ -1,5 +1,8 @@
 using Muscle.Adapters;
 using Muscle.Infrastructure;
+using Muscle.Pretraining;
+using Muscle.Recipes;
+using Muscle.Training;
 
 namespace Muscle.Distillation;
 

@@ -1,4 +1,6 @@
+using Muscle.Distillation;
 using Muscle.Models;
+using Muscle.Recipes;
 using Muscle.Training;
 using static TorchSharp.torch;
 

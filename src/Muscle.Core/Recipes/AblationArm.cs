@@ -6,8 +6,10 @@ using Muscle.Distillation;
 using Muscle.Evaluation;
 using Muscle.Infrastructure;
 using Muscle.Predictions;
+using Muscle.Pretraining;
 using Muscle.Reports;
 using Muscle.Tasks;
+using Muscle.Training;
 
 namespace Muscle.Recipes;
 

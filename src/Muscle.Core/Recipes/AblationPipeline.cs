@@ -6,6 +6,7 @@ using Muscle.Distillation;
 using Muscle.Evaluation;
 using Muscle.Infrastructure;
 using Muscle.Predictions;
+using Muscle.Pretraining;
 using Muscle.Reports;
 using Muscle.Tasks;
 using Muscle.Training;
@@ -81,7 +82,7 @@ public static class AblationPipeline
             UpdatePipeline.Predict(r, data.Task, test, arm.Name, r.NewModelDir, adapterDir, skipped, progress);
             var comparison = UpdatePipeline.Compare(predictions, arm.Name);
             CompatibilityReport.Write(Path.Combine(r.OutDir, "reports", arm.Name), comparison);
-            rows.Add(Row(arm.Name, ComparisonSummary.ToJson(comparison)));
+            rows.Add(Row(arm.Name, comparison));
         }
         var results = new JsonObject
         {
@@ -94,7 +95,7 @@ public static class AblationPipeline
                 ["delta_pct_nfr_c"] = row.DeltaPctNfrC,
                 ["delta_pfr_c"] = row.DeltaPfrC,
                 ["delta_acc_c"] = row.DeltaAccC,
-                ["compare"] = JsonNode.Parse(row.ComparisonJson),
+                ["compare"] = JsonNode.Parse(ComparisonSummary.ToJson(row.Comparison)),
             }).ToArray()),
         };
         AtomicFile.WriteAllText(Path.Combine(r.OutDir, "results.json"), results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
@@ -114,16 +115,7 @@ public static class AblationPipeline
         KeepChoices = arms.Any(a => a.Loss.Strategy.IsChoiceLevel),
     };
 
-    /// <summary>Table 7's columns from a compare JSON: ΔNFR_c, Δ%NFR_c, ΔPFR_c = PFR_c − PFR, Δacc_c (score for continuous metrics).</summary>
-    public static AblationRow Row(string arm, string comparisonJson)
-    {
-        var j = JsonNode.Parse(comparisonJson)!.AsObject();
-        double? D(string key) => j[key] is JsonValue v ? v.GetValue<double>() : null;
-        var discrete = j.ContainsKey("acc_old");
-        var pfr = discrete ? D("pfr") : D("d_pfr");
-        var deltaPfr = D("pfr_c") is double pc && pfr is double p ? pc - p : (double?)null;
-        var deltaAcc = discrete ? D("delta_acc_c") : (D("score_compat") is double sc && D("score_new") is double sn ? sc - sn : null);
-        return new AblationRow(arm, D("delta_nfr_c"), D("delta_pct_nfr_c"), deltaPfr, deltaAcc ?? D("delta_acc_c"), D("nfr_c"),
-                               discrete ? D("acc_compat") : D("score_compat"), comparisonJson);
-    }
+    /// <summary>Table 7's columns: ΔNFR_c, Δ%NFR_c, ΔPFR_c = PFR_c − PFR, Δacc_c (score for continuous metrics).</summary>
+    public static AblationRow Row(string arm, ComparisonResult c) =>
+        new(arm, c.Deltas?.DeltaNfrC, c.Deltas?.DeltaPctNfrC, c.DeltaPfrC, c.DeltaScoreC, c.Deltas?.NfrC, c.ScoreCompat, c);
 }

@@ -1,7 +1,10 @@
 using System.Text.Json.Nodes;
+using Muscle.Distillation;
 using Muscle.Evaluation;
 using Muscle.Infrastructure;
+using Muscle.Pretraining;
 using Muscle.Recipes;
+using Muscle.Training;
 using Muscle.World;
 using static TorchSharp.torch;
 

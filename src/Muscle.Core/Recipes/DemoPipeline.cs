@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Muscle.Distillation;
 using Muscle.Evaluation;
 using Muscle.Infrastructure;
+using Muscle.Pretraining;
 using Muscle.Recipes;
 using Muscle.Training;
 using Muscle.World;
@@ -118,7 +119,7 @@ public static class DemoPipeline
                 };
                 var result = UpdatePipeline.Run(request, Prefix(progress, label + task.Name));
                 skipped.AddRange(result.SkippedStages.Select(s => $"seed-{seed}/{task.Name}/{s}"));
-                rows.Add(new DemoTaskRow(task.Name, task.TaskFormat, result.ComparisonJson));
+                rows.Add(new DemoTaskRow(task.Name, task.TaskFormat, result.Comparison));
                 if (task.TaskFormat == "jsonl-mc") mcRequest = request with { NewAdapterDir = result.NewAdapterDir };
             }
             var ablation = mcRequest is null || strategies.Count == 0 ? [] : AblationPipeline.Run(

@@ -5,7 +5,12 @@ using Muscle.Recipes;
 using Muscle.World;
 using static TorchSharp.torch;
 
+using Muscle.Compatibility;
+using Muscle.Training;
+using Muscle.Distillation;
+using Muscle.Pretraining;
+
 namespace Muscle.Recipes;
 
-/// <summary>One row of the paper-layout table: a task's v1/v2/compat scores and flips (compare-library JSON).</summary>
-public sealed record DemoTaskRow(string Task, string Format, string ComparisonJson);
+/// <summary>One row of the paper-layout table: a task's comparison of v1, v2 and the compatibility model.</summary>
+public sealed record DemoTaskRow(string Task, string Format, ComparisonResult Comparison);

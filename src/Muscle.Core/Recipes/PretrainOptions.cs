@@ -1,5 +1,8 @@
 using System.Globalization;
+using Muscle.Distillation;
 using Muscle.Infrastructure;
+using Muscle.Pretraining;
+using Muscle.Training;
 
 namespace Muscle.Recipes;
 

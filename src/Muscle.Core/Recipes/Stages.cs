@@ -1,7 +1,10 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text;
+using Muscle.Distillation;
 using Muscle.Infrastructure;
+using Muscle.Pretraining;
+using Muscle.Training;
 
 namespace Muscle.Recipes;
 

@@ -8,6 +8,7 @@ using Muscle.Distillation;
 using Muscle.Evaluation;
 using Muscle.Infrastructure;
 using Muscle.Predictions;
+using Muscle.Pretraining;
 using Muscle.Reports;
 using Muscle.Tasks;
 using Muscle.Training;
@@ -61,7 +62,7 @@ public static class UpdatePipeline
         var comparison = Compare(predictions, "compat");
         var report = Path.Combine(r.OutDir, "report");
         CompatibilityReport.Write(report, comparison);
-        return new UpdateResult(newAdapter, compat, predictions, report, comparison, ComparisonSummary.ToJson(comparison), skipped);
+        return new UpdateResult(newAdapter, compat, predictions, report, comparison, skipped);
     }
 
     /// <summary>A cached stage writing <c>predictions/NAME.jsonl</c>: the model (+ adapter) evaluated on the test set.</summary>

@@ -8,6 +8,7 @@ using Muscle.Distillation;
 using Muscle.Evaluation;
 using Muscle.Infrastructure;
 using Muscle.Predictions;
+using Muscle.Pretraining;
 using Muscle.Reports;
 using Muscle.Tasks;
 using Muscle.Training;

@@ -1,6 +1,9 @@
+using Muscle.Distillation;
 using Muscle.IO;
-using TorchSharp;
+using Muscle.Pretraining;
+using Muscle.Recipes;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Muscle.Training;

@@ -1,4 +1,7 @@
+using Muscle.Distillation;
 using Muscle.Infrastructure;
+using Muscle.Pretraining;
+using Muscle.Recipes;
 
 namespace Muscle.Training;
 

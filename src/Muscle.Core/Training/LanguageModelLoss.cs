@@ -1,3 +1,6 @@
+using Muscle.Distillation;
+using Muscle.Pretraining;
+using Muscle.Recipes;
 using static TorchSharp.torch;
 
 namespace Muscle.Training;

@@ -1,3 +1,6 @@
+using Muscle.Distillation;
+using Muscle.Pretraining;
+using Muscle.Recipes;
 namespace Muscle.Training;
 
 /// <summary>

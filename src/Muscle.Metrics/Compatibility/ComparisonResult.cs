@@ -28,6 +28,30 @@ public sealed record ComparisonResult(
     public int N => ScoresOld.Count;
     public bool HasCompat => ScoresCompat is not null;
 
+    /// <summary>True for a right/wrong metric (accuracy, exact match); false for a similarity S (ROUGE, ...).</summary>
+    public bool IsDiscrete => Discrete is not null;
+
+    /// <summary>Accuracy of the old model (discrete) or its mean S (continuous).</summary>
+    public double ScoreOld => Discrete?.AccOld ?? Continuous!.ScoreOld;
+
+    /// <summary>Accuracy or mean S of the new model.</summary>
+    public double ScoreNew => Discrete?.AccNew ?? Continuous!.ScoreNew;
+
+    /// <summary>Accuracy or mean S of the compatibility model; null without one.</summary>
+    public double? ScoreCompat => Deltas?.AccC;
+
+    /// <summary>NFR old → new: the negative flip rate, or the D &lt; 0 rate for a continuous metric (Table 6).</summary>
+    public double Nfr => Discrete?.Nfr ?? Continuous!.Nfr;
+
+    /// <summary>PFR old → new, or the D &gt; 0 rate.</summary>
+    public double Pfr => Discrete?.Pfr ?? Continuous!.Pfr;
+
+    /// <summary>Table 7's ΔPFR_c = PFR_c − PFR; null without a compatibility model.</summary>
+    public double? DeltaPfrC => Deltas is { } x ? x.PfrC - Pfr : null;
+
+    /// <summary>Δacc_c = acc_c − acc_new (mean S for continuous metrics); null without a compatibility model.</summary>
+    public double? DeltaScoreC => Deltas is { } x ? (IsDiscrete ? x.DeltaAccC : x.AccC - ScoreNew) : null;
+
     /// <summary>The rate <c>--fail-on-nfr</c> gates on: NFR, or NFR_c when a compatibility model is given.</summary>
     public double GatedNfr => Deltas?.NfrC ?? Discrete?.Nfr ?? Continuous!.Nfr;
 

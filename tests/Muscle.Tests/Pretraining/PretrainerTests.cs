@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text;
 using Muscle.Cli.Infrastructure;
+using Muscle.Distillation;
 using Muscle.IO;
 using Muscle.Infrastructure;
 using Muscle.Models;

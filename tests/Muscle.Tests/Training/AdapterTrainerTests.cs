@@ -1,8 +1,10 @@
 using Muscle.Adapters;
 using Muscle.Cli.Infrastructure;
+using Muscle.Distillation;
 using Muscle.IO;
 using Muscle.Infrastructure;
 using Muscle.Models;
+using Muscle.Pretraining;
 using Muscle.Recipes;
 using Muscle.Training;
 using TorchSharp;

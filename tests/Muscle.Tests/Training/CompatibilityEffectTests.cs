@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text;
 using Muscle.Adapters;
 using Muscle.Distillation;
+using Muscle.Pretraining;
 using Muscle.Recipes;
 using Muscle.Training;
 using Xunit.Abstractions;
@@ -63,15 +64,15 @@ public class CompatibilityEffectTests(ITestOutputHelper output)
                 }, ["muscle", "focal-choice"]);
                 foreach (var row in rows)
                 {
-                    var c = JsonNode.Parse(row.ComparisonJson)!;
-                    double D(string key) => c[key]?.GetValue<double>() ?? double.NaN;
-                    output.WriteLine($"seed {seed} {row.Arm}: acc v1 {D("acc_old"):P1} v2 {D("acc_new"):P1} compat {D("acc_compat"):P1}; " +
-                                     $"NFR {D("nfr"):P1} → NFR_c {D("nfr_c"):P1} (Δ%NFR_c {D("delta_pct_nfr_c"):F1} %)");
-                    delta[row.Arm].Add(D("delta_pct_nfr_c"));
-                    Assert.True(D("nfr_c") < D("nfr"), $"seed {seed} {row.Arm}: NFR_c {D("nfr_c"):P1} is not below NFR {D("nfr"):P1}");
+                    var c = row.Comparison;
+                    var (nfr, nfrC) = (c.Nfr, c.Deltas!.NfrC);
+                    output.WriteLine($"seed {seed} {row.Arm}: acc v1 {c.ScoreOld:P1} v2 {c.ScoreNew:P1} compat {c.ScoreCompat:P1}; " +
+                                     $"NFR {nfr:P1} → NFR_c {nfrC:P1} (Δ%NFR_c {c.Deltas.DeltaPctNfrC:F1} %)");
+                    delta[row.Arm].Add(c.Deltas.DeltaPctNfrC ?? double.NaN);
+                    Assert.True(nfrC < nfr, $"seed {seed} {row.Arm}: NFR_c {nfrC:P1} is not below NFR {nfr:P1}");
                     // The regime: v1 and v2 within a few points of each other, with many negative flips to fix.
-                    Assert.True(Math.Abs(D("acc_old") - D("acc_new")) < 0.08, $"seed {seed}: v1 and v2 are not close in accuracy");
-                    Assert.True(D("nfr") > 0.03, $"seed {seed}: too few negative flips ({D("nfr"):P1}) for the test to mean anything");
+                    Assert.True(Math.Abs(c.ScoreOld - c.ScoreNew) < 0.08, $"seed {seed}: v1 and v2 are not close in accuracy");
+                    Assert.True(nfr > 0.03, $"seed {seed}: too few negative flips ({nfr:P1}) for the test to mean anything");
                 }
             }
             foreach (var (arm, values) in delta)

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using Muscle.Cli.Infrastructure;
+using Muscle.Distillation;
+using Muscle.Pretraining;
 using Muscle.Recipes;
 using Muscle.Training;
 

@@ -1,6 +1,9 @@
+using Muscle.Distillation;
+using Muscle.Pretraining;
+using Muscle.Recipes;
 using Muscle.Training;
-using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Muscle.Tests.Training;

@@ -1,5 +1,7 @@
 using Muscle.Adapters;
 using Muscle.Distillation;
+using Muscle.Pretraining;
+using Muscle.Recipes;
 using Muscle.Training;
 using TorchSharp;
 

@@ -1,5 +1,8 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
+using Muscle.Pretraining;
+using Muscle.Recipes;
+using Muscle.Training;
 using static TorchSharp.torch;
 
 namespace Muscle.Distillation;
