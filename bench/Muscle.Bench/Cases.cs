@@ -1,11 +1,8 @@
 using System.Diagnostics;
 using AdamW = Muscle.Training.AdamW;
 using Muscle.Adapters;
-using Muscle.Distillation;
 using Muscle.Evaluation;
 using Muscle.Models;
-using Muscle.Pretraining;
-using Muscle.Recipes;
 using Muscle.Tokenization;
 using Muscle.Training;
 using Parameter = TorchSharp.Modules.Parameter;

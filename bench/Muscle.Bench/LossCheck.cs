@@ -1,12 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using Muscle.Adapters;
-using Muscle.Distillation;
 using Muscle.IO;
 using Muscle.Infrastructure;
 using Muscle.Models;
-using Muscle.Pretraining;
-using Muscle.Recipes;
 using Muscle.Training;
 using static TorchSharp.torch;
 

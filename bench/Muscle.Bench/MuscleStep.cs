@@ -5,8 +5,6 @@ using Muscle.Adapters;
 using Muscle.Distillation;
 using Muscle.IO;
 using Muscle.Models;
-using Muscle.Pretraining;
-using Muscle.Recipes;
 using Muscle.Tokenization;
 using Muscle.Training;
 using static TorchSharp.torch;

@@ -1,5 +1,3 @@
-using Muscle.Testing;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Muscle.Tests;

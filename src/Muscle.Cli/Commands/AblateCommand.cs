@@ -5,7 +5,6 @@ using Muscle.Distillation;
 using Muscle.Evaluation;
 using Muscle.Models;
 using Muscle.Recipes;
-using Muscle.Tasks;
 using Spectre.Console;
 
 namespace Muscle.Cli.Commands;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using Muscle.Cli.Infrastructure;
 using Muscle.Compatibility;
 using Muscle.Recipes;

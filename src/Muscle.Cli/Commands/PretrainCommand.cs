@@ -1,10 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using Muscle.Cli.Infrastructure;
-using Muscle.Distillation;
 using Muscle.Infrastructure;
 using Muscle.Models;
-using Muscle.Pretraining;
 using Muscle.Recipes;
 using Muscle.Training;
 

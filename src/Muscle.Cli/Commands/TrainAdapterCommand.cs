@@ -1,9 +1,7 @@
 using System.CommandLine;
 using Muscle.Cli.Infrastructure;
-using Muscle.Distillation;
 using Muscle.Infrastructure;
 using Muscle.Models;
-using Muscle.Pretraining;
 using Muscle.Recipes;
 using Muscle.Tasks;
 using Muscle.Training;

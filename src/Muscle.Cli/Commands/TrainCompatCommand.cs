@@ -3,9 +3,7 @@ using Muscle.Cli.Infrastructure;
 using Muscle.Distillation;
 using Muscle.Infrastructure;
 using Muscle.Models;
-using Muscle.Pretraining;
 using Muscle.Recipes;
-using Muscle.Tasks;
 using Muscle.Training;
 
 namespace Muscle.Cli.Commands;

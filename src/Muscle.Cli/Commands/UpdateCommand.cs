@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using Muscle.Cli.Infrastructure;
 using Muscle.Compatibility;
 using Muscle.Distillation;
@@ -8,7 +7,6 @@ using Muscle.Evaluation;
 using Muscle.Models;
 using Muscle.Recipes;
 using Muscle.Reports;
-using Muscle.Tasks;
 using Spectre.Console;
 
 namespace Muscle.Cli.Commands;

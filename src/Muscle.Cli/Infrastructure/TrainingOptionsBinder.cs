@@ -1,7 +1,4 @@
 using System.CommandLine;
-using Muscle.Distillation;
-using Muscle.Pretraining;
-using Muscle.Recipes;
 using Muscle.Training;
 using MuscleInputException = Muscle.Infrastructure.MuscleInputException;
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Muscle.Distillation;
-using Muscle.Recipes;
 using Muscle.Tasks;
 
 namespace Muscle.Cli.Infrastructure;

@@ -1,10 +1,9 @@
 using System.Text.Json;
-using Muscle.Infrastructure;
 using Muscle.IO;
+using Muscle.Infrastructure;
 using Muscle.Models;
-using Muscle.Modules;
-using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Muscle.Adapters;

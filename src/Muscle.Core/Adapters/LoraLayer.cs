@@ -1,5 +1,4 @@
 using Muscle.Modules;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

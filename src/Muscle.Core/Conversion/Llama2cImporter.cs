@@ -1,9 +1,8 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Muscle.Infrastructure;
+using System.Text.Json;
 using Muscle.IO;
+using Muscle.Infrastructure;
 using Muscle.Tokenization;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Muscle.Conversion;

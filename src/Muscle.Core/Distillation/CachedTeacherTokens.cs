@@ -1,9 +1,3 @@
-using System.Text.Json.Nodes;
-using Muscle.Distillation;
-using Muscle.IO;
-using Muscle.Pretraining;
-using Muscle.Recipes;
-using Muscle.Training;
 using static TorchSharp.torch;
 
 namespace Muscle.Distillation;

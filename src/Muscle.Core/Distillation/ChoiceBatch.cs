@@ -1,5 +1,3 @@
-using Muscle.Pretraining;
-using Muscle.Recipes;
 using Muscle.Tokenization;
 using Muscle.Training;
 using static TorchSharp.torch;

@@ -1,11 +1,5 @@
 using Muscle.Adapters;
-using Muscle.Distillation;
-using Muscle.Evaluation;
 using Muscle.Models;
-using Muscle.Pretraining;
-using Muscle.Recipes;
-using Muscle.Tasks;
-using Muscle.Tokenization;
 using Muscle.Training;
 using static TorchSharp.torch;
 
@@ -98,7 +92,6 @@ public sealed class ChoiceCompatibilityObjective : ITrainingObjective
         _tokens += batch.GoldCounted;
         return loss.MoveToOuterDisposeScope();
     }
-
 
     public double ValidationLoss(int batchSize)
     {

@@ -1,13 +1,7 @@
-using Muscle.Adapters;
-using Muscle.Distillation;
 using Muscle.Evaluation;
 using Muscle.Models;
-using Muscle.Pretraining;
-using Muscle.Recipes;
 using Muscle.Tasks;
 using Muscle.Tokenization;
-using Muscle.Training;
-using static TorchSharp.torch;
 
 namespace Muscle.Distillation;
 

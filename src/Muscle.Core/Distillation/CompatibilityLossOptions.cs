@@ -1,7 +1,4 @@
 using Muscle.Infrastructure;
-using Muscle.Pretraining;
-using Muscle.Recipes;
-using Muscle.Training;
 
 namespace Muscle.Distillation;
 

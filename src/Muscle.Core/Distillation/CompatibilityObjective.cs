@@ -1,8 +1,5 @@
 using Muscle.Adapters;
-using Muscle.Distillation;
 using Muscle.Models;
-using Muscle.Pretraining;
-using Muscle.Recipes;
 using Muscle.Training;
 using static TorchSharp.torch;
 
@@ -81,7 +78,6 @@ public sealed class CompatibilityObjective : ITrainingObjective
         _aligned.Add(terms.AlignedOld);
         _counted += counted;
     }
-
 
     public double ValidationLoss(int batchSize)
     {

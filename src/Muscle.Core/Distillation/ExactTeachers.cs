@@ -1,8 +1,5 @@
 using Muscle.Adapters;
-using Muscle.Distillation;
 using Muscle.Models;
-using Muscle.Pretraining;
-using Muscle.Recipes;
 using Muscle.Training;
 using static TorchSharp.torch;
 

@@ -1,10 +1,4 @@
-using Muscle.Adapters;
-using Muscle.Distillation;
-using Muscle.Models;
-using Muscle.Pretraining;
-using Muscle.Recipes;
 using Muscle.Training;
-using static TorchSharp.torch;
 
 namespace Muscle.Distillation;
 

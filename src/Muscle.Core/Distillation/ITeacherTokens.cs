@@ -1,6 +1,3 @@
-using Muscle.Pretraining;
-using Muscle.Recipes;
-using Muscle.Training;
 using static TorchSharp.torch;
 
 namespace Muscle.Distillation;

@@ -1,9 +1,3 @@
-using Muscle.Distillation;
-using Muscle.Infrastructure;
-using Muscle.Pretraining;
-using Muscle.Recipes;
-using Muscle.Tasks;
-using Muscle.Tokenization;
 using Muscle.Training;
 
 namespace Muscle.Distillation;

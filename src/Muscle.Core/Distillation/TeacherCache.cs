@@ -1,12 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Muscle.Adapters;
-using Muscle.Distillation;
 using Muscle.IO;
 using Muscle.Infrastructure;
 using Muscle.Models;
-using Muscle.Pretraining;
-using Muscle.Recipes;
 using Muscle.Training;
 using static TorchSharp.torch;
 

@@ -2,8 +2,6 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using System.Text.Json;
-using Muscle.Pretraining;
-using Muscle.Recipes;
 using Muscle.Tokenization;
 using Muscle.Training;
 using static TorchSharp.torch;

@@ -1,8 +1,4 @@
-using Muscle.Distillation;
 using Muscle.Infrastructure;
-using Muscle.Pretraining;
-using Muscle.Recipes;
-using Muscle.Training;
 using static TorchSharp.torch;
 
 namespace Muscle.Distillation;

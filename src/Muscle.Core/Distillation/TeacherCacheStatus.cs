@@ -1,10 +1,3 @@
-using Muscle.Distillation;
-using Muscle.Infrastructure;
-using Muscle.Pretraining;
-using Muscle.Recipes;
-using Muscle.Training;
-using static TorchSharp.torch;
-
 namespace Muscle.Distillation;
 
 /// <summary>What <see cref="TeacherCache.Open"/> did with the directory.</summary>

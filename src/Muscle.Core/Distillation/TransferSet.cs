@@ -1,7 +1,4 @@
-using Muscle.Distillation;
 using Muscle.Infrastructure;
-using Muscle.Pretraining;
-using Muscle.Recipes;
 using Muscle.Tasks;
 using Muscle.Tokenization;
 using Muscle.Training;

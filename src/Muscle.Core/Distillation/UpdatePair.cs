@@ -1,8 +1,5 @@
 using Muscle.Adapters;
 using Muscle.Infrastructure;
-using Muscle.Pretraining;
-using Muscle.Recipes;
-using Muscle.Training;
 
 namespace Muscle.Distillation;
 

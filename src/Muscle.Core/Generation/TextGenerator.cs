@@ -1,6 +1,5 @@
 using Muscle.Models;
 using Muscle.Tokenization;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Muscle.Generation;

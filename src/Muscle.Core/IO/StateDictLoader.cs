@@ -1,5 +1,4 @@
 using Muscle.Infrastructure;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Muscle.IO;

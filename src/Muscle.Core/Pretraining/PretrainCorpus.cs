@@ -1,10 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using Muscle.Distillation;
 using Muscle.Infrastructure;
-using Muscle.Recipes;
 using Muscle.Tokenization;
-using Muscle.Training;
 
 namespace Muscle.Pretraining;
 

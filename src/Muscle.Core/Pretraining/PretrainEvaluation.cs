@@ -1,6 +1,4 @@
-using Muscle.Distillation;
 using Muscle.Models;
-using Muscle.Recipes;
 using Muscle.Training;
 using static TorchSharp.torch;
 

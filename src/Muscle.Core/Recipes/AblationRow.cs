@@ -1,16 +1,4 @@
-using System.Text.Json.Nodes;
-using System.Text.Json;
-using Muscle.Adapters;
 using Muscle.Compatibility;
-using Muscle.Evaluation;
-using Muscle.Infrastructure;
-using Muscle.Predictions;
-using Muscle.Reports;
-using Muscle.Tasks;
-
-using Muscle.Training;
-using Muscle.Distillation;
-using Muscle.Pretraining;
 
 namespace Muscle.Recipes;
 

@@ -1,10 +1,5 @@
 using Muscle.Adapters;
-using Muscle.Distillation;
 using Muscle.Infrastructure;
-using Muscle.Models;
-using Muscle.Pretraining;
-using Muscle.Tasks;
-using Muscle.Tokenization;
 using Muscle.Training;
 using static TorchSharp.torch;
 

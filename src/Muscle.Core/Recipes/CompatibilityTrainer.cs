@@ -1,8 +1,6 @@
 using Muscle.Adapters;
 using Muscle.Distillation;
 using Muscle.Infrastructure;
-using Muscle.Pretraining;
-using Muscle.Tokenization;
 using Muscle.Training;
 using static TorchSharp.torch;
 

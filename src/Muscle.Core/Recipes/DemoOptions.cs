@@ -1,13 +1,3 @@
-using System.Text.Json.Nodes;
-using Muscle.Distillation;
-using Muscle.Evaluation;
-using Muscle.Infrastructure;
-using Muscle.Pretraining;
-using Muscle.Recipes;
-using Muscle.Training;
-using Muscle.World;
-using static TorchSharp.torch;
-
 namespace Muscle.Recipes;
 
 /// <summary>How big the embedded demo is: the full run (≤ 10 min) or <c>--quick</c> (≤ 2 min, the CI smoke test).</summary>

@@ -2,8 +2,6 @@ using System.Text.Json.Nodes;
 using Muscle.Distillation;
 using Muscle.Evaluation;
 using Muscle.Infrastructure;
-using Muscle.Pretraining;
-using Muscle.Recipes;
 using Muscle.Training;
 using Muscle.World;
 using static TorchSharp.torch;

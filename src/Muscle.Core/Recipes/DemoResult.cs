@@ -1,13 +1,3 @@
-using System.Text.Json.Nodes;
-using Muscle.Distillation;
-using Muscle.Evaluation;
-using Muscle.Infrastructure;
-using Muscle.Pretraining;
-using Muscle.Recipes;
-using Muscle.Training;
-using Muscle.World;
-using static TorchSharp.torch;
-
 namespace Muscle.Recipes;
 
 public sealed record DemoResult(IReadOnlyList<DemoSeedResult> Seeds, string OutDir, IReadOnlyList<string> SkippedStages)

@@ -1,14 +1,4 @@
-using System.Text.Json.Nodes;
-using Muscle.Evaluation;
-using Muscle.Infrastructure;
-using Muscle.Recipes;
-using Muscle.World;
-using static TorchSharp.torch;
-
 using Muscle.Compatibility;
-using Muscle.Training;
-using Muscle.Distillation;
-using Muscle.Pretraining;
 
 namespace Muscle.Recipes;
 

@@ -1,8 +1,5 @@
 using System.Globalization;
-using Muscle.Distillation;
 using Muscle.Infrastructure;
-using Muscle.Pretraining;
-using Muscle.Training;
 
 namespace Muscle.Recipes;
 

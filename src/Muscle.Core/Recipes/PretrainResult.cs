@@ -1,18 +1,3 @@
-using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Text.Json.Nodes;
-using System.Text.Json;
-using Muscle.Configuration;
-using Muscle.Distillation;
-using Muscle.IO;
-using Muscle.Infrastructure;
-using Muscle.Models;
-using Muscle.Pretraining;
-using Muscle.Tokenization;
-using Muscle.Training;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Muscle.Recipes;
 
 public sealed record PretrainResult(

@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using System.Text.Json;
 using Muscle.Configuration;
-using Muscle.Distillation;
 using Muscle.IO;
 using Muscle.Infrastructure;
 using Muscle.Models;

@@ -1,10 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text;
-using Muscle.Distillation;
 using Muscle.Infrastructure;
-using Muscle.Pretraining;
-using Muscle.Training;
 
 namespace Muscle.Recipes;
 

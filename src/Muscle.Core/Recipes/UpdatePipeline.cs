@@ -1,18 +1,12 @@
-using System.Security.Cryptography;
-using System.Text.Json.Nodes;
-using System.Text.Json;
-using System.Text;
 using Muscle.Adapters;
 using Muscle.Compatibility;
 using Muscle.Distillation;
 using Muscle.Evaluation;
 using Muscle.Infrastructure;
 using Muscle.Predictions;
-using Muscle.Pretraining;
 using Muscle.Reports;
 using Muscle.Tasks;
 using Muscle.Training;
-using static TorchSharp.torch;
 
 namespace Muscle.Recipes;
 

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using Muscle.Infrastructure;
 using Muscle.Tasks.Readers;
 
 namespace Muscle.Tasks;

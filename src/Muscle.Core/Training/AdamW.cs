@@ -1,9 +1,4 @@
-using Muscle.Distillation;
-using Muscle.IO;
-using Muscle.Pretraining;
-using Muscle.Recipes;
 using TorchSharp.Modules;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Muscle.Training;

@@ -1,7 +1,4 @@
-using Muscle.Distillation;
 using Muscle.Models;
-using Muscle.Pretraining;
-using Muscle.Recipes;
 using static TorchSharp.torch;
 
 namespace Muscle.Training;

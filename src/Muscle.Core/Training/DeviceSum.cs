@@ -1,6 +1,3 @@
-using Muscle.Distillation;
-using Muscle.Pretraining;
-using Muscle.Recipes;
 using static TorchSharp.torch;
 
 namespace Muscle.Training;

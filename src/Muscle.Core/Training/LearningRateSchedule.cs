@@ -1,6 +1,3 @@
-using Muscle.Distillation;
-using Muscle.Pretraining;
-using Muscle.Recipes;
 namespace Muscle.Training;
 
 /// <summary>

@@ -1,9 +1,3 @@
-using Muscle.Distillation;
-using Muscle.Pretraining;
-using Muscle.Recipes;
-using Muscle.Tokenization;
-using static TorchSharp.torch;
-
 namespace Muscle.Training;
 
 /// <summary>Which next-token targets count in the loss: context + answer (the paper) or the answer only.</summary>

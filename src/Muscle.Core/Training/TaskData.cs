@@ -1,12 +1,5 @@
-using Muscle.Adapters;
-using Muscle.Distillation;
-using Muscle.Infrastructure;
-using Muscle.Models;
-using Muscle.Pretraining;
-using Muscle.Recipes;
 using Muscle.Tasks;
 using Muscle.Tokenization;
-using static TorchSharp.torch;
 
 namespace Muscle.Training;
 

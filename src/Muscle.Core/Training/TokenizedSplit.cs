@@ -1,6 +1,3 @@
-using Muscle.Distillation;
-using Muscle.Pretraining;
-using Muscle.Recipes;
 using Muscle.Tokenization;
 using static TorchSharp.torch;
 

@@ -2,12 +2,9 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using System.Text.Json;
 using Muscle.Adapters;
-using Muscle.Distillation;
 using Muscle.IO;
 using Muscle.Infrastructure;
 using Muscle.Models;
-using Muscle.Pretraining;
-using Muscle.Recipes;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,8 +1,3 @@
-using Muscle.Distillation;
-using Muscle.Infrastructure;
-using Muscle.Pretraining;
-using Muscle.Recipes;
-
 namespace Muscle.Training;
 
 /// <summary>What the trainer reports every <see cref="AdapterTrainingOptions.LogSteps"/> steps and at each epoch end.</summary>

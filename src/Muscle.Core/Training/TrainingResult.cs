@@ -1,16 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json.Nodes;
-using System.Text.Json;
-using Muscle.Adapters;
-using Muscle.Distillation;
-using Muscle.IO;
-using Muscle.Infrastructure;
-using Muscle.Models;
-using Muscle.Pretraining;
-using Muscle.Recipes;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Muscle.Training;
 
 /// <summary>Outcome of a run: the epoch whose adapter was kept and the validation losses per epoch.</summary>

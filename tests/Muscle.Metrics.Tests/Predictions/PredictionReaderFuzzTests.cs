@@ -1,5 +1,4 @@
 using Muscle.Predictions;
-using Muscle.Testing;
 using Xunit.Abstractions;
 
 namespace Muscle.Metrics.Tests.Predictions;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Muscle.Rouge;
-using Muscle.Testing;
 
 namespace Muscle.Metrics.Tests.Rouge;
 

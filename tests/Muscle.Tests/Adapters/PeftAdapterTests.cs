@@ -1,10 +1,9 @@
 using System.Text.Json.Nodes;
 using Muscle.Adapters;
-using Muscle.Infrastructure;
 using Muscle.IO;
+using Muscle.Infrastructure;
 using Muscle.Models;
 using Muscle.Tests.Models;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Muscle.Tests.Adapters;

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Muscle.Adapters;
 using Muscle.Models;
-using Muscle.Testing;
 using static TorchSharp.torch;
 
 namespace Muscle.Tests.Adapters;

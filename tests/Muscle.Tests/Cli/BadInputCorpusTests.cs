@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Muscle.Cli.Infrastructure;
-using Muscle.Testing;
 
 namespace Muscle.Tests.Cli;
 

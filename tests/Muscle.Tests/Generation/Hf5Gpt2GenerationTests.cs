@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Muscle.Cli.Infrastructure;
-using Muscle.Testing;
 
 namespace Muscle.Tests.Generation;
 

@@ -1,8 +1,6 @@
 using System.Text.Json;
 using Muscle.Cli.Infrastructure;
 using Muscle.Models;
-using Muscle.Testing;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Muscle.Tests.Generation;

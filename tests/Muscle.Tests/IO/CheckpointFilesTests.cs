@@ -1,7 +1,6 @@
 using System.Text.Json;
-using Muscle.Infrastructure;
 using Muscle.IO;
-using TorchSharp;
+using Muscle.Infrastructure;
 using static TorchSharp.torch;
 
 namespace Muscle.Tests.IO;

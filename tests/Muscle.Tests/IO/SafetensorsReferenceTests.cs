@@ -1,5 +1,4 @@
 using Muscle.IO;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Muscle.Tests.IO;

@@ -1,9 +1,8 @@
 using System.Buffers.Binary;
-using System.Text;
 using System.Text.Json;
-using Muscle.Infrastructure;
+using System.Text;
 using Muscle.IO;
-using TorchSharp;
+using Muscle.Infrastructure;
 using static TorchSharp.torch;
 
 namespace Muscle.Tests.IO;

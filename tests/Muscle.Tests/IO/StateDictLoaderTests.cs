@@ -1,6 +1,5 @@
-using Muscle.Infrastructure;
 using Muscle.IO;
-using TorchSharp;
+using Muscle.Infrastructure;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

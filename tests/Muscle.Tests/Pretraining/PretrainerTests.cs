@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text;
 using Muscle.Cli.Infrastructure;
-using Muscle.Distillation;
 using Muscle.IO;
 using Muscle.Infrastructure;
 using Muscle.Models;

@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Muscle.Adapters;
 using Muscle.Cli.Infrastructure;
-using Muscle.Testing;
 using static TorchSharp.torch;
 
 namespace Muscle.Tests.Reliability;

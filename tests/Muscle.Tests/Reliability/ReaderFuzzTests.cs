@@ -3,8 +3,6 @@ using Muscle.Adapters;
 using Muscle.Configuration;
 using Muscle.Infrastructure;
 using Muscle.Pretraining;
-using Muscle.Recipes;
-using Muscle.Testing;
 using Muscle.Tokenization;
 using Xunit.Abstractions;
 

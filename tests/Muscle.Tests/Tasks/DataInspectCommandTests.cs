@@ -1,5 +1,4 @@
 using Muscle.Cli.Infrastructure;
-using Muscle.Testing;
 
 namespace Muscle.Tests.Tasks;
 

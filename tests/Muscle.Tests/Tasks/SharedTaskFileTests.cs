@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Muscle.Tasks;
-using Muscle.Testing;
 
 namespace Muscle.Tests.Tasks;
 

@@ -1,5 +1,3 @@
-using Muscle.Testing;
-
 namespace Muscle.Tests.Tasks;
 
 /// <summary>A temporary folder for task files written by a test; deleted on dispose.</summary>

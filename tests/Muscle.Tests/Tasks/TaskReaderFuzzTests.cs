@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text;
 using Muscle.Infrastructure;
 using Muscle.Tasks;
-using Muscle.Testing;
 
 namespace Muscle.Tests.Tasks;
 

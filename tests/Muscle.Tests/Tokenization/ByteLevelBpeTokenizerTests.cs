@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Muscle.Infrastructure;
-using Muscle.Testing;
 using Muscle.Tokenization;
 
 namespace Muscle.Tests.Tokenization;

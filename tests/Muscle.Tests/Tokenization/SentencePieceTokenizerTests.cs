@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.Json;
 using System.Text;
-using Muscle.Testing;
 using Muscle.Tokenization;
 
 namespace Muscle.Tests.Tokenization;

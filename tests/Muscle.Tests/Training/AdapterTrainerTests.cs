@@ -1,10 +1,7 @@
 using Muscle.Adapters;
 using Muscle.Cli.Infrastructure;
-using Muscle.Distillation;
 using Muscle.IO;
 using Muscle.Infrastructure;
-using Muscle.Models;
-using Muscle.Pretraining;
 using Muscle.Recipes;
 using Muscle.Training;
 using TorchSharp;

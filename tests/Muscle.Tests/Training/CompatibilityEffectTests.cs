@@ -1,8 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text;
-using Muscle.Adapters;
 using Muscle.Distillation;
-using Muscle.Pretraining;
 using Muscle.Recipes;
 using Muscle.Training;
 using Xunit.Abstractions;

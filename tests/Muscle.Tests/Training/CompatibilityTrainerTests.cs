@@ -1,7 +1,5 @@
 using System.Text.Json.Nodes;
 using Muscle.Cli.Infrastructure;
-using Muscle.Distillation;
-using Muscle.Pretraining;
 using Muscle.Recipes;
 using Muscle.Training;
 

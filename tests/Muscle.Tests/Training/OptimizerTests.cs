@@ -1,9 +1,5 @@
-using Muscle.Distillation;
-using Muscle.Pretraining;
-using Muscle.Recipes;
 using Muscle.Training;
 using TorchSharp.Modules;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Muscle.Tests.Training;

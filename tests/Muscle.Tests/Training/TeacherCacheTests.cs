@@ -3,8 +3,6 @@ using Muscle.Cli.Infrastructure;
 using Muscle.Distillation;
 using Muscle.IO;
 using Muscle.Infrastructure;
-using Muscle.Pretraining;
-using Muscle.Recipes;
 using Muscle.Training;
 using Xunit.Abstractions;
 using static TorchSharp.torch;

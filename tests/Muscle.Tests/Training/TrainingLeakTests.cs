@@ -1,7 +1,5 @@
 using Muscle.Adapters;
 using Muscle.Distillation;
-using Muscle.Pretraining;
-using Muscle.Recipes;
 using Muscle.Training;
 using TorchSharp;
 

@@ -3,8 +3,6 @@ using Muscle.Adapters;
 using Muscle.Cli.Infrastructure;
 using Muscle.Distillation;
 using Muscle.Infrastructure;
-using Muscle.Pretraining;
-using Muscle.Recipes;
 using Muscle.Tokenization;
 using Muscle.Training;
 

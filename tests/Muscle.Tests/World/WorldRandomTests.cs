@@ -1,5 +1,4 @@
 using Muscle.Infrastructure;
-using Muscle.World;
 
 namespace Muscle.Tests.World;
 

@@ -1,8 +1,5 @@
 using System.Text.Json.Serialization;
 using System.Text.Json;
-using Muscle.Pretraining;
-using Muscle.Recipes;
-using Muscle.Training;
 using static TorchSharp.torch;
 
 namespace Muscle.Distillation;

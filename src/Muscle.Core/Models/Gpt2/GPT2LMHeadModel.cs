@@ -1,5 +1,4 @@
 using Muscle.Configuration;
-using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;

@@ -1,6 +1,5 @@
 using Muscle.Configuration;
 using Muscle.Modules;
-using TorchSharp;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
 
