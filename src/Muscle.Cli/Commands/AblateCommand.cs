@@ -40,6 +40,8 @@ public static class AblateCommand
                 Evaluation = new EvaluationOptions { Limit = parse.GetValue(limit) },
                 DType = DTypes.Parse(parse.GetValue(binder.Dtype)!),
             };
+            using var run = request.ClaimOutputs();
+            request = request with { OutDir = run.Path };
             var arms = parse.GetValue(strategies)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var rows = ctx.Progress.Run("ablate", p => AblationPipeline.Run(request, arms,
                 new Muscle.Infrastructure.SyncProgress<StageProgress>(s => p.Report(new ProgressUpdate(s.Done, s.Total, $"{s.Stage} {s.Status}")))));

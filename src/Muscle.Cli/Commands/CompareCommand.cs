@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Muscle.Cli.Infrastructure;
 using Muscle.Compatibility;
+using Muscle.Infrastructure;
 using Muscle.Predictions;
 using Muscle.Reports;
 using Spectre.Console;
@@ -50,6 +51,9 @@ public static class CompareCommand
         };
         command.SetAction(parse =>
         {
+            var reportDir = parse.GetValue(reportOption) is { } r ? OutputGuard.CheckDirectory(r.FullName, "--report",
+                ("--old", parse.GetValue(oldOption)!.FullName), ("--new", parse.GetValue(newOption)!.FullName),
+                ("--compat", parse.GetValue(compatOption)?.FullName)) : null;
             var old = PredictionReader.Read(parse.GetValue(oldOption)!.FullName);
             var @new = PredictionReader.Read(parse.GetValue(newOption)!.FullName);
             var compat = parse.GetValue(compatOption) is { } c ? PredictionReader.Read(c.FullName) : null;
@@ -59,10 +63,11 @@ public static class CompareCommand
             if (parse.GetValue(jsonOption)) ctx.Out.WriteLine(ComparisonSummary.ToJson(result));
             else WriteTable(ctx, result);
 
-            if (parse.GetValue(reportOption) is { } dir)
+            if (reportDir is not null)
             {
-                CompatibilityReport.Write(dir.FullName, result);
-                ctx.Error.WriteLine($"report written to {dir.FullName}");
+                CompatibilityReport.Write(reportDir, result);
+                OutputGuard.Mark(reportDir);
+                ctx.Error.WriteLine($"report written to {reportDir}");
             }
 
             if (parse.GetValue(failOption) is { } limit && result.GatedNfr > limit)

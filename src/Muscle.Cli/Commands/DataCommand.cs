@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Muscle.Cli.Infrastructure;
+using Muscle.Infrastructure;
 using Muscle.Tasks;
 using Muscle.World;
 
@@ -31,7 +32,7 @@ public static class DataCommand
             return MuscleApp.ExitOk;
         });
 
-        var worldOut = new Option<DirectoryInfo>("--out") { Description = "Directory to write the world into (replaced as a whole).", Required = true };
+        var worldOut = new Option<DirectoryInfo>("--out") { Description = "Directory to write the world into (replaced as a whole if empty or written by muscle).", Required = true };
         var worldSeed = new Option<long>("--seed") { Description = "World seed (words, tokenizer, data).", DefaultValueFactory = _ => 1 };
         var worldQuick = new Option<bool>("--quick") { Description = "The 4× smaller world of muscle demo --quick." };
         var world = new Command("world", "Write the demo's synthetic world: tokenizer, pretraining corpus (v1 share and all), three tasks' train/test files.")
@@ -41,7 +42,9 @@ public static class DataCommand
         world.SetAction(parse =>
         {
             var options = (parse.GetValue(worldQuick) ? WorldOptions.Quick : WorldOptions.Default) with { Seed = parse.GetValue(worldSeed) };
-            var files = SyntheticWorld.Generate(options, parse.GetValue(worldOut)!.FullName);
+            var outDir = OutputGuard.CheckDirectory(parse.GetValue(worldOut)!.FullName, "--out");
+            var files = SyntheticWorld.Generate(options, outDir);
+            OutputGuard.Mark(outDir);
             ctx.Out.WriteLine($"world (seed {options.Seed}) in {files.Directory}: vocabulary {files.VocabSize} tokens, corpus {files.CorpusSplit.TotalTokens} tokens " +
                               $"(v1 share {files.CorpusSplit.V1Tokens}); see its README.md");
             return MuscleApp.ExitOk;

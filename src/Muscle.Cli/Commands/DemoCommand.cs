@@ -28,10 +28,11 @@ public static class DemoCommand
         };
         command.SetAction(parse =>
         {
+            using var run = Muscle.Infrastructure.OutputGuard.ClaimRunDirectory(parse.GetValue(output)!.FullName, "--out");
             var options = new DemoOptions
             {
                 Quick = parse.GetValue(quick),
-                OutDir = parse.GetValue(output)!.FullName,
+                OutDir = run.Path,
                 WorldSeed = parse.GetValue(seed),
                 AdapterSeeds = Seeds(parse.GetValue(adapterSeeds)!),
                 Strategies = List(parse.GetValue(strategies)),

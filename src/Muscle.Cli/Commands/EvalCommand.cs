@@ -4,7 +4,7 @@ using Muscle.Cli.Infrastructure;
 using Muscle.Evaluation;
 using Muscle.Models;
 using Muscle.Tasks;
-using MuscleInputException = Muscle.Infrastructure.MuscleInputException;
+using Muscle.Infrastructure;
 
 namespace Muscle.Cli.Commands;
 
@@ -30,6 +30,8 @@ public static class EvalCommand
         };
         command.SetAction(parse =>
         {
+            var outPath = OutputGuard.CheckFile(parse.GetValue(output)!.FullName, "--out", ("--model", parse.GetValue(model)!.FullName),
+                ("--adapter", parse.GetValue(adapter)?.FullName), ("--data", parse.GetValue(data)!.FullName), ("--labels", parse.GetValue(labels)?.FullName));
             var definition = TaskRegistry.Get(parse.GetValue(task)!);
             var examples = definition.Load(parse.GetValue(data)!.FullName, parse.GetValue(labels)?.FullName);
             var options = new EvaluationOptions
@@ -45,7 +47,7 @@ public static class EvalCommand
             var summary = ctx.Progress.Run($"eval {definition.Name}", p => TaskEvaluator.Evaluate(
                 taskModel.Model, taskModel.Tokenizer, definition, examples, options,
                 new Muscle.Infrastructure.SyncProgress<(int Done, int Total)>(u => p.Report(new ProgressUpdate(u.Done, u.Total)))));
-            TaskEvaluator.WritePredictions(parse.GetValue(output)!.FullName, summary);
+            TaskEvaluator.WritePredictions(outPath, summary);
             ctx.Out.WriteLine($"{definition.Name}: n = {summary.Count}, {summary.MetricsLine()}");
             return 0;
         });

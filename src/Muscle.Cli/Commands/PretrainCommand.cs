@@ -63,7 +63,9 @@ public static class PretrainCommand
                 SaveSteps = parse.GetValue(saveSteps),
                 LogSteps = parse.GetValue(logSteps),
             };
-            var outDir = parse.GetValue(output)!.FullName;
+            using var run = OutputGuard.ClaimRunDirectory(parse.GetValue(output)!.FullName, "--out", ("--corpus", source.CorpusPath),
+                ("--init-from", source.InitFrom), ("--tokenizer", source.TokenizerDir), ("--config", source.ConfigPath), ("--valid", source.ValidCorpusPath));
+            var outDir = run.Path;
             var result = ctx.Progress.Run("pretrain", p => Pretrainer.Run(source, options, outDir, parse.GetValue(resume),
                 DTypes.Parse(parse.GetValue(dtype)!), Forward(p)));
             var c = CultureInfo.InvariantCulture;

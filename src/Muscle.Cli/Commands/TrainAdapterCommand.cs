@@ -28,10 +28,13 @@ public static class TrainAdapterCommand
         binder.AddTo(command);
         command.SetAction(parse =>
         {
+            using var run = OutputGuard.ClaimRunDirectory(parse.GetValue(output)!.FullName, "--out", ("--model", parse.GetValue(model)!.FullName),
+                ("--train", parse.GetValue(train)!.FullName), ("--labels", parse.GetValue(labels)?.FullName),
+                ("--valid", parse.GetValue(valid)?.FullName), ("--valid-labels", parse.GetValue(validLabels)?.FullName));
             var options = binder.Bind(parse);
             var data = TaskData.Load(parse.GetValue(task)!, parse.GetValue(train)!.FullName, parse.GetValue(labels)?.FullName,
                                      parse.GetValue(valid)?.FullName, parse.GetValue(validLabels)?.FullName, options);
-            var outDir = parse.GetValue(output)!.FullName;
+            var outDir = run.Path;
             var result = ctx.Progress.Run($"train-adapter {data.Task.Name}", p => AdapterTrainer.Train(
                 parse.GetValue(model)!.FullName, data, options, outDir, parse.GetValue(binder.Resume),
                 DTypes.Parse(parse.GetValue(binder.Dtype)!), TrainingProgressReporter.Forward(p)));

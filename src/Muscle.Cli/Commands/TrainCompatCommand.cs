@@ -44,10 +44,11 @@ public static class TrainCompatCommand
             };
             lossOptions.Validate();
             var r = update.Bind(parse, parse.GetValue(output)!.FullName);
+            using var run = r.ClaimOutputs();
             var data = TaskData.Load(r.Task, r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels, options);
             var transfer = r.TransferFile is null ? null : TransferSet.Load(data, r.TransferFile);
             var models = new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, r.NewAdapterDir!);
-            var outDir = parse.GetValue(output)!.FullName;
+            var outDir = run.Path;
             string? cacheNote = null;
             var result = ctx.Progress.Run($"train-compat {lossOptions.Strategy.Id} {data.Task.Name}", p =>
             {

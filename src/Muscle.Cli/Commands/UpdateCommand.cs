@@ -44,6 +44,8 @@ public static class UpdateCommand
                 Evaluation = new EvaluationOptions { Limit = parse.GetValue(limit) },
                 DType = DTypes.Parse(parse.GetValue(binder.Dtype)!),
             };
+            using var run = request.ClaimOutputs();
+            request = request with { OutDir = run.Path };
             request.Compatibility.Validate();
             var result = ctx.Progress.Run("update", p => UpdatePipeline.Run(request,
                 new Muscle.Infrastructure.SyncProgress<StageProgress>(s => p.Report(new ProgressUpdate(s.Done, s.Total, $"{s.Stage} {s.Status}")))));

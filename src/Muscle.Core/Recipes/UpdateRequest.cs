@@ -1,5 +1,6 @@
 using Muscle.Distillation;
 using Muscle.Evaluation;
+using Muscle.Infrastructure;
 using Muscle.Training;
 using static TorchSharp.torch;
 
@@ -31,4 +32,28 @@ public sealed record UpdateRequest
 
     /// <summary><c>--transfer</c>: unlabelled inputs the compatibility training distils on too (rule: <see cref="TransferSet"/>); null: none.</summary>
     public string? TransferFile { get; init; }
+
+    /// <summary>Every input path with the option that named it (empty ones skipped by the guard).</summary>
+    public (string Option, string? Path)[] Inputs() =>
+    [
+        ("--old-model", OldModelDir), ("--old-adapter", OldAdapterDir), ("--new-model", NewModelDir), ("--new-adapter", NewAdapterDir),
+        ("--train", TrainFile), ("--labels", TrainLabels), ("--valid", ValidFile), ("--valid-labels", ValidLabels),
+        ("--test", TestFile), ("--test-labels", TestLabels), ("--transfer", TransferFile),
+    ];
+
+    /// <summary>
+    /// Applies <see cref="OutputGuard"/> to this request's outputs before any work: the teacher cache (replaced as a whole, under its own rule for foreign directories;
+    /// it may lie inside the run directory, but must not be or contain it) and the run directory, which is locked.
+    /// Use the returned lock's path as <see cref="OutDir"/>.
+    /// </summary>
+    public RunDirectoryLock ClaimOutputs()
+    {
+        if (TeacherCache is not null)
+        {
+            // What may be replaced there is the cache's own rule (a directory holding its manifest.json, or an empty one).
+            var cache = OutputGuard.CheckPath(TeacherCache.Dir, "--teacher-cache", Inputs());
+            OutputGuard.RefuseReplacing(cache, "--teacher-cache", OutDir, "--out");
+        }
+        return OutputGuard.ClaimRunDirectory(OutDir, "--out", Inputs());
+    }
 }

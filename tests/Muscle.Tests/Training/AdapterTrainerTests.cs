@@ -107,7 +107,8 @@ public class AdapterTrainerTests(TinyWorldFixture world) : IClassFixture<TinyWor
         Assert.True(code == 0, e.ToString());
         Assert.Contains("best epoch 1", o.ToString());
 
-        var preds = Path.Combine(outDir, "preds.jsonl");
+        // Beside the run, not inside it: an output never lies inside an input (--adapter).
+        var preds = outDir + "-preds.jsonl";
         code = MuscleApp.Run(["eval", "--model", world.ModelDir, "--adapter", outDir, "--task", "jsonl-mc",
             "--data", world.Valid, "--out", preds], o, e);
         Assert.True(code == 0, e.ToString());
