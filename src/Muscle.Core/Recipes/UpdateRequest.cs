@@ -34,7 +34,7 @@ public sealed record UpdateRequest
     public AdapterTrainingOptions Training { get; init; } = new();
     public CompatibilityLossOptions Compatibility { get; init; } = new();
     public EvaluationOptions Evaluation { get; init; } = new();
-    public ScalarType DType { get; init; } = ScalarType.Float32;
+    public ScalarType DType { get; init; } = Models.DTypes.Default;
 
     /// <summary><c>--teacher-cache</c>: where the compatibility training keeps its teachers (null: exact teachers, the default).</summary>
     public TeacherCacheOptions? TeacherCache { get; init; }
