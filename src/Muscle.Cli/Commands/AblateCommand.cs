@@ -1,9 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Muscle.Cli.Infrastructure;
-using Muscle.Distillation;
 using Muscle.Evaluation;
-using Muscle.Models;
 using Muscle.Recipes;
 using Spectre.Console;
 
@@ -20,25 +18,28 @@ public static class AblateCommand
             Description = $"Comma-separated arms (default: all): {string.Join(", ", AblationPipeline.DefaultArms)}.",
             DefaultValueFactory = _ => string.Join(',', AblationPipeline.DefaultArms),
         };
-        var ceWeight = new Option<double?>("--ce-weight") { Description = "λ for the arms that mix with CE (default 0.5)." };
-        var temperature = new Option<double>("--temperature") { Description = "KD temperature T.", DefaultValueFactory = _ => 2.0 };
         var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N test instances." };
-        var binder = new TrainingOptionsBinder();
-        var update = new UpdateOptionsBinder(newAdapterRequired: true, withTest: true);
+        var update = new UpdateOptionSet(newAdapterRequired: true, withTest: true);
+        var compatibility = new CompatibilityOptionSet(withStrategy: false);
+        var recipe = new TrainingOptionSet();
+        var weights = new ModelOptionSet(withModel: false);
         var command = new Command("ablate", "Train every compatibility strategy from the same v2 adapter and print Table 7 (ΔNFR_c, Δ%NFR_c, ΔPFR_c, Δacc_c).")
         {
-            output, strategies, ceWeight, temperature, limit,
+            output, strategies, limit,
         };
         update.AddTo(command);
-        binder.AddTo(command);
+        compatibility.AddTo(command);
+        recipe.AddTo(command);
+        weights.AddTo(command);
         command.SetAction(parse =>
         {
             var request = update.Bind(parse, parse.GetValue(output)!.FullName) with
             {
-                Training = binder.Bind(parse),
-                Compatibility = new CompatibilityLossOptions { CeWeight = parse.GetValue(ceWeight), Temperature = parse.GetValue(temperature) },
+                Training = recipe.Bind(parse),
+                Compatibility = compatibility.Bind(parse),
+                TeacherCache = compatibility.TeacherCache.Bind(parse),
                 Evaluation = new EvaluationOptions { Limit = parse.GetValue(limit) },
-                DType = DTypes.Parse(parse.GetValue(binder.Dtype)!),
+                DType = weights.Bind(parse).DType,
             };
             using var run = request.ClaimOutputs();
             request = request with { OutDir = run.Path };

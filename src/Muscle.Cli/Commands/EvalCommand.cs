@@ -2,7 +2,6 @@ using System.CommandLine;
 using Muscle.Adapters;
 using Muscle.Cli.Infrastructure;
 using Muscle.Evaluation;
-using Muscle.Models;
 using Muscle.Tasks;
 using Muscle.Infrastructure;
 
@@ -13,8 +12,7 @@ public static class EvalCommand
 {
     public static Command Create(CliContext ctx)
     {
-        var model = new Option<DirectoryInfo>("--model") { Description = "HF model directory.", Required = true };
-        var adapter = new Option<DirectoryInfo?>("--adapter") { Description = "PEFT LoRA adapter directory (optional)." };
+        var model = new ModelOptionSet(withAdapter: true);
         var task = new Option<string>("--task") { Description = $"Task name: {string.Join(", ", TaskRegistry.Names)}.", Required = true };
         var data = new Option<FileInfo>("--data", "--path") { Description = "Task data file.", Required = true };
         var labels = new Option<FileInfo?>("--labels") { Description = "Labels file for tasks that keep labels apart (piqa)." };
@@ -23,15 +21,15 @@ public static class EvalCommand
         var batch = new Option<int>("--batch-size") { Description = "Requests scored together.", DefaultValueFactory = _ => 8 };
         var maxSeq = new Option<int>("--max-seq-len") { Description = "Longest scored sequence (contexts cut from the left).", DefaultValueFactory = _ => 2048 };
         var maxNew = new Option<int?>("--max-new-tokens") { Description = "Override the task's generation length." };
-        var dtype = new Option<string>("--dtype") { Description = "float32 or bfloat16.", DefaultValueFactory = _ => "float32" };
         var command = new Command("eval", "Evaluate a model on a task; write per-instance predictions (JSONL keyed by id).")
         {
-            model, adapter, task, data, labels, output, limit, batch, maxSeq, maxNew, dtype,
+            task, data, labels, output, limit, batch, maxSeq, maxNew,
         };
+        model.AddTo(command);
         command.SetAction(parse =>
         {
-            var outPath = OutputGuard.CheckFile(parse.GetValue(output)!.FullName, "--out", ("--model", parse.GetValue(model)!.FullName),
-                ("--adapter", parse.GetValue(adapter)?.FullName), ("--data", parse.GetValue(data)!.FullName), ("--labels", parse.GetValue(labels)?.FullName));
+            var outPath = OutputGuard.CheckFile(parse.GetValue(output)!.FullName, output.Name,
+                [.. model.Inputs(parse), (data.Name, parse.GetValue(data)!.FullName), (labels.Name, parse.GetValue(labels)?.FullName)]);
             var definition = TaskRegistry.Get(parse.GetValue(task)!);
             var examples = definition.Load(parse.GetValue(data)!.FullName, parse.GetValue(labels)?.FullName);
             var options = new EvaluationOptions
@@ -41,8 +39,8 @@ public static class EvalCommand
                 MaxSeqLen = Positive(parse.GetValue(maxSeq), "--max-seq-len"),
                 MaxNewTokens = parse.GetValue(maxNew) is int m ? Positive(m, "--max-new-tokens") : null,
             };
-            using var taskModel = TaskModel.Load(parse.GetValue(model)!.FullName, parse.GetValue(adapter)?.FullName,
-                                                 DTypes.Parse(parse.GetValue(dtype)!));
+            var weights = model.Bind(parse);
+            using var taskModel = TaskModel.Load(weights.ModelDir!, weights.AdapterDir, weights.DType);
             foreach (var warning in taskModel.Warnings) ctx.Error.WriteLine("warning: " + warning);
             var summary = ctx.Progress.Run($"eval {definition.Name}", p => TaskEvaluator.Evaluate(
                 taskModel.Model, taskModel.Tokenizer, definition, examples, options,

@@ -2,7 +2,6 @@ using System.CommandLine;
 using Muscle.Adapters;
 using Muscle.Cli.Infrastructure;
 using Muscle.Generation;
-using Muscle.Models;
 
 namespace Muscle.Cli.Commands;
 
@@ -11,8 +10,7 @@ public static class GenerateCommand
 {
     public static Command Create(CliContext ctx)
     {
-        var model = new Option<DirectoryInfo>("--model") { Description = "HF model directory (config.json, safetensors, tokenizer).", Required = true };
-        var adapter = new Option<DirectoryInfo?>("--adapter") { Description = "PEFT LoRA adapter directory (optional)." };
+        var model = new ModelOptionSet(withAdapter: true);
         var prompt = new Option<string>("--prompt") { Description = "Prompt text; empty starts from BOS.", DefaultValueFactory = _ => "" };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Tokens to generate.", DefaultValueFactory = _ => 128 };
         var greedy = new Option<bool>("--greedy") { Description = "Greedy decoding (argmax) instead of sampling." };
@@ -23,15 +21,15 @@ public static class GenerateCommand
         var noRepeat = new Option<int>("--no-repeat-ngram-size") { Description = "Ban repeating n-grams of this size (0 = off).", DefaultValueFactory = _ => 0 };
         var noCache = new Option<bool>("--no-kv-cache") { Description = "Recompute the whole sequence each step (slow; for checking)." };
         var ids = new Option<bool>("--ids") { Description = "Print the generated token ids, space-separated, instead of text." };
-        var dtype = new Option<string>("--dtype") { Description = "float32 or bfloat16.", DefaultValueFactory = _ => "float32" };
         var command = new Command("generate", "Generate text from a model.")
         {
-            model, adapter, prompt, maxNew, greedy, temperature, topP, seed, stop, noRepeat, noCache, ids, dtype,
+            prompt, maxNew, greedy, temperature, topP, seed, stop, noRepeat, noCache, ids,
         };
+        model.AddTo(command);
         command.SetAction(parse =>
         {
-            using var taskModel = TaskModel.Load(parse.GetValue(model)!.FullName, parse.GetValue(adapter)?.FullName,
-                                                 DTypes.Parse(parse.GetValue(dtype)!));
+            var weights = model.Bind(parse);
+            using var taskModel = TaskModel.Load(weights.ModelDir!, weights.AdapterDir, weights.DType);
             foreach (var warning in taskModel.Warnings) ctx.Error.WriteLine("warning: " + warning);
             var generator = new TextGenerator(taskModel.Model, taskModel.Tokenizer);
             var result = generator.Generate(parse.GetValue(prompt) ?? "", new GenerationOptions

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using Muscle.Cli.Infrastructure;
 using Muscle.Infrastructure;
-using Muscle.Models;
 using Muscle.Recipes;
 using Muscle.Training;
 
@@ -28,15 +27,16 @@ public static class PretrainCommand
         var warmup = new Option<long>("--warmup") { Description = "Linear warmup steps, then linear decay to 0.", DefaultValueFactory = _ => d.WarmupSteps };
         var weightDecay = new Option<double>("--weight-decay") { Description = "AdamW weight decay (weights with >= 2 dims).", DefaultValueFactory = _ => d.WeightDecay };
         var seed = new Option<long>("--seed") { Description = "Seed of the random init and the window order.", DefaultValueFactory = _ => d.Seed };
-        var dtype = new Option<string>("--dtype") { Description = "Weights: float32 or bfloat16 (optimizer state stays fp32).", DefaultValueFactory = _ => "float32" };
+        var weights = new ModelOptionSet(withModel: false);
         var saveSteps = new Option<int>("--save-steps") { Description = "Write a resumable checkpoint every N steps.", DefaultValueFactory = _ => d.SaveSteps };
         var logSteps = new Option<int>("--log-steps") { Description = "Report the loss every N steps.", DefaultValueFactory = _ => d.LogSteps };
         var resume = new Option<bool>("--resume") { Description = "Continue from OUT/checkpoints/last (after a crash or kill)." };
         var command = new Command("pretrain", "Pretrain a decoder LM from scratch (--config) or continue one (--init-from) on a plain-text corpus.")
         {
-            corpus, tokenizer, config, initFrom, valid, output, steps, epochs, batch, seqLen, lr, warmup, weightDecay, seed, dtype,
+            corpus, tokenizer, config, initFrom, valid, output, steps, epochs, batch, seqLen, lr, warmup, weightDecay, seed,
             saveSteps, logSteps, resume,
         };
+        weights.AddTo(command);
         command.SetAction(parse =>
         {
             var init = parse.GetValue(initFrom)?.FullName;
@@ -67,7 +67,7 @@ public static class PretrainCommand
                 ("--init-from", source.InitFrom), ("--tokenizer", source.TokenizerDir), ("--config", source.ConfigPath), ("--valid", source.ValidCorpusPath));
             var outDir = run.Path;
             var result = ctx.Progress.Run("pretrain", p => Pretrainer.Run(source, options, outDir, parse.GetValue(resume),
-                DTypes.Parse(parse.GetValue(dtype)!), Forward(p)));
+                weights.Bind(parse).DType, Forward(p)));
             var c = CultureInfo.InvariantCulture;
             var validText = result.ValidationLoss is double v ? string.Create(c, $", validation CE {v:F4}") : "";
             ctx.Out.WriteLine(string.Create(c,

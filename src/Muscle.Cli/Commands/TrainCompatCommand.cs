@@ -2,7 +2,6 @@ using System.CommandLine;
 using Muscle.Cli.Infrastructure;
 using Muscle.Distillation;
 using Muscle.Infrastructure;
-using Muscle.Models;
 using Muscle.Recipes;
 using Muscle.Training;
 
@@ -14,51 +13,38 @@ public static class TrainCompatCommand
     public static Command Create(CliContext ctx)
     {
         var output = new Option<DirectoryInfo>("--out") { Description = "Run directory: the compatibility adapter (PEFT files) and checkpoints/.", Required = true };
-        var strategy = new Option<string>("--strategy") { Description = $"One of: {string.Join(", ", CompatibilityStrategies.Ids)}.", DefaultValueFactory = _ => "muscle" };
-        var ceWeight = new Option<double?>("--ce-weight") { Description = "λ in L = λ·L_comp + (1−λ)·CE (off: no CE; Xie's α, default 0.5)." };
-        var temperature = new Option<double>("--temperature") { Description = "KD temperature T.", DefaultValueFactory = _ => 2.0 };
-        var t2 = new Option<bool>("--t2-scale") { Description = "Multiply L_comp by T²." };
-        var focalAlpha = new Option<double>("--focal-alpha") { Description = "Focal distillation base weight α.", DefaultValueFactory = _ => 1.0 };
-        var focalBeta = new Option<double>("--focal-beta") { Description = "Focal distillation extra weight β where the old model is right.", DefaultValueFactory = _ => 5.0 };
-        var withTokenLoss = new Option<bool>("--with-token-loss") { Description = "Choice-level strategies: add the paper's token-level muscle term." };
-        var binder = new TrainingOptionsBinder();
-        var update = new UpdateOptionsBinder(newAdapterRequired: true, withTest: false);
+        var update = new UpdateOptionSet(newAdapterRequired: true, withTest: false);
+        var compatibility = new CompatibilityOptionSet();
+        var recipe = new TrainingOptionSet();
+        var weights = new ModelOptionSet(withModel: false);
         var command = new Command("train-compat", "Train a compatibility adapter on the new base that keeps what the old task model got right.")
         {
-            output, strategy, ceWeight, temperature, t2, focalAlpha, focalBeta, withTokenLoss,
+            output,
         };
         update.AddTo(command);
-        binder.AddTo(command);
+        compatibility.AddTo(command);
+        recipe.AddTo(command);
+        weights.AddTo(command);
         command.SetAction(parse =>
         {
-            var options = binder.Bind(parse);
-            var lossOptions = new CompatibilityLossOptions
-            {
-                Strategy = CompatibilityStrategies.Parse(parse.GetValue(strategy)!),
-                CeWeight = parse.GetValue(ceWeight),
-                Temperature = parse.GetValue(temperature),
-                T2Scale = parse.GetValue(t2),
-                FocalAlpha = parse.GetValue(focalAlpha),
-                FocalBeta = parse.GetValue(focalBeta),
-                WithTokenLoss = parse.GetValue(withTokenLoss),
-            };
-            lossOptions.Validate();
-            var r = update.Bind(parse, parse.GetValue(output)!.FullName);
-            using var run = r.ClaimOutputs();
-            var data = TaskData.Load(r.Task, r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels, options);
-            var transfer = r.TransferFile is null ? null : TransferSet.Load(data, r.TransferFile);
-            var models = new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, r.NewAdapterDir!);
+            var options = recipe.Bind(parse);
+            var lossOptions = compatibility.Bind(parse);
+            var teacherCache = compatibility.TeacherCache.Bind(parse);
+            using var run = UpdateRequest.ClaimOutputs(parse.GetValue(output)!.FullName, teacherCache, update.Inputs(parse));
+            var data = update.Data.Bind(parse, options);
+            var transfer = parse.GetValue(update.Transfer) is { } transferFile ? TransferSet.Load(data, transferFile.FullName) : null;
+            var models = update.BindPair(parse);
             var outDir = run.Path;
             string? cacheNote = null;
             var result = ctx.Progress.Run($"train-compat {lossOptions.Strategy.Id} {data.Task.Name}", p =>
             {
                 var training = TrainingProgressReporter.Forward(p);
-                return CompatibilityTrainer.Train(models, data, options, lossOptions, outDir, parse.GetValue(binder.Resume),
-                    DTypes.Parse(parse.GetValue(binder.Dtype)!), new SyncProgress<TrainingProgress>(t =>
+                return CompatibilityTrainer.Train(models, data, options, lossOptions, outDir, parse.GetValue(recipe.Resume),
+                    weights.Bind(parse).DType, new SyncProgress<TrainingProgress>(t =>
                     {
                         if (t.Message?.StartsWith("teacher cache") != true) training.Report(t);
                         else p.Report(new ProgressUpdate(t.Step, t.TotalSteps, cacheNote = t.Message));
-                    }), teacherCache: r.TeacherCache, transfer: transfer);
+                    }), teacherCache: teacherCache, transfer: transfer);
             });
             if (cacheNote is not null) ctx.Out.WriteLine(cacheNote);
             ctx.Out.WriteLine($"best epoch {result.BestEpoch}: validation CE {result.BestValidationLoss:F4} " +

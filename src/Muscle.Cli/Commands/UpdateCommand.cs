@@ -2,9 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Muscle.Cli.Infrastructure;
 using Muscle.Compatibility;
-using Muscle.Distillation;
 using Muscle.Evaluation;
-using Muscle.Models;
 using Muscle.Recipes;
 using Muscle.Reports;
 using Spectre.Console;
@@ -17,36 +15,32 @@ public static class UpdateCommand
     public static Command Create(CliContext ctx)
     {
         var output = new Option<DirectoryInfo>("--out") { Description = "Run directory (stages are cached here; rerun to continue).", Required = true };
-        var strategy = new Option<string>("--strategy") { Description = $"Compatibility strategy: {string.Join(", ", CompatibilityStrategies.Ids)}.", DefaultValueFactory = _ => "muscle" };
-        var ceWeight = new Option<double?>("--ce-weight") { Description = "λ in L = λ·L_comp + (1−λ)·CE." };
-        var temperature = new Option<double>("--temperature") { Description = "KD temperature T.", DefaultValueFactory = _ => 2.0 };
         var json = new Option<bool>("--json") { Description = "Print the compare JSON (keys of muscle compare --json) as the last line." };
         var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N test instances." };
-        var binder = new TrainingOptionsBinder();
-        var update = new UpdateOptionsBinder(newAdapterRequired: false, withTest: true);
+        var update = new UpdateOptionSet(newAdapterRequired: false, withTest: true);
+        var compatibility = new CompatibilityOptionSet();
+        var recipe = new TrainingOptionSet();
+        var weights = new ModelOptionSet(withModel: false);
         var command = new Command("update", "Move a task adapter from base v1 to base v2 compatibly: train v2's adapter (if needed) and the compatibility adapter, evaluate all three, report the flips.")
         {
-            output, strategy, ceWeight, temperature, json, limit,
+            output, json, limit,
         };
         update.AddTo(command);
-        binder.AddTo(command);
+        compatibility.AddTo(command);
+        recipe.AddTo(command);
+        weights.AddTo(command);
         command.SetAction(parse =>
         {
             var request = update.Bind(parse, parse.GetValue(output)!.FullName) with
             {
-                Training = binder.Bind(parse),
-                Compatibility = new CompatibilityLossOptions
-                {
-                    Strategy = CompatibilityStrategies.Parse(parse.GetValue(strategy)!),
-                    CeWeight = parse.GetValue(ceWeight),
-                    Temperature = parse.GetValue(temperature),
-                },
+                Training = recipe.Bind(parse),
+                Compatibility = compatibility.Bind(parse),
+                TeacherCache = compatibility.TeacherCache.Bind(parse),
                 Evaluation = new EvaluationOptions { Limit = parse.GetValue(limit) },
-                DType = DTypes.Parse(parse.GetValue(binder.Dtype)!),
+                DType = weights.Bind(parse).DType,
             };
             using var run = request.ClaimOutputs();
             request = request with { OutDir = run.Path };
-            request.Compatibility.Validate();
             var result = ctx.Progress.Run("update", p => UpdatePipeline.Run(request,
                 new Muscle.Infrastructure.SyncProgress<StageProgress>(s => p.Report(new ProgressUpdate(s.Done, s.Total, $"{s.Stage} {s.Status}")))));
             if (result.SkippedStages.Count > 0) ctx.Error.WriteLine($"reused finished stages: {string.Join(", ", result.SkippedStages)}");

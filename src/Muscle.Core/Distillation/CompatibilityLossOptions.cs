@@ -10,8 +10,10 @@ public sealed record CompatibilityLossOptions
     public double Temperature { get; init; } = 2.0;
     /// <summary>Multiply L_comp by T² (the paper does not say; off by default). Focal and Xie use T² by definition.</summary>
     public bool T2Scale { get; init; }
-    /// <summary>λ in L = λ·L_comp + (1−λ)·CE (Eq. 4–5); null = no CE (plain MUSCLE). Xie's α (default 0.5).</summary>
+    /// <summary>λ in L = λ·L_comp + (1−λ)·CE (Eq. 4–5); null = no CE (plain MUSCLE). Xie's α (<see cref="DefaultMixWeight"/> if null).</summary>
     public double? CeWeight { get; init; }
+    /// <summary>λ where a loss mixes with CE but none is given: Xie's α, and <c>ablate</c>'s "+ce" and likelihood arms.</summary>
+    public const double DefaultMixWeight = 0.5;
     /// <summary>Focal distillation α (base weight) and β (extra weight where the old model is right); PCT: 1 and 5.</summary>
     public double FocalAlpha { get; init; } = 1.0;
     public double FocalBeta { get; init; } = 5.0;

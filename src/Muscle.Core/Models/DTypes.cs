@@ -6,6 +6,9 @@ namespace Muscle.Models;
 /// <summary>The user-facing names of the supported weight dtypes (<c>--dtype</c>).</summary>
 public static class DTypes
 {
+    /// <summary>The weight dtype when none is asked for.</summary>
+    public const ScalarType Default = ScalarType.Float32;
+
     public static ScalarType Parse(string name) => name.Trim().ToLowerInvariant() switch
     {
         "float32" or "fp32" or "f32" => ScalarType.Float32,

@@ -36,7 +36,7 @@ public static class AblationPipeline
             var withCe = id.EndsWith(WithCe, StringComparison.Ordinal);
             var strategy = CompatibilityStrategies.Parse(withCe ? id[..^WithCe.Length] : id);
             // Table 7: the masked strategies are pure KL; "+ce" and the likelihood masks mix with CE (λ = 0.5 unless given).
-            var lambda = withCe || strategy.RequiresCeWeight ? baseOptions.CeWeight ?? 0.5
+            var lambda = withCe || strategy.RequiresCeWeight ? baseOptions.CeWeight ?? CompatibilityLossOptions.DefaultMixWeight
                 : strategy.IsPureKl ? (double?)null
                 : baseOptions.CeWeight;
             var loss = baseOptions with { Strategy = strategy, CeWeight = lambda, WithTokenLoss = baseOptions.WithTokenLoss && strategy.IsChoiceLevel };

@@ -23,14 +23,7 @@ public static class AdapterTrainer
         var tokenizer = baseModel.Tokenizer;
         var train = TaskData.Encode(data.Task, data.Train, tokenizer, options.MaxSeqLen);
         var valid = TaskData.Encode(data.Task, data.Valid, tokenizer, options.MaxSeqLen);
-        var config = new LoraConfig
-        {
-            R = options.Rank,
-            LoraAlpha = options.Alpha,
-            LoraDropout = options.Dropout,
-            TargetModules = options.Targets,
-        };
-        using var adapter = LoraAdapter.Create(model, config, options.Seed);
+        using var adapter = LoraAdapter.Create(model, options.ToLoraConfig(), options.Seed);
         adapter.RequiresGrad(true);
         adapter.AttachTo(model);
         var split = new TokenizedSplit(train, valid, options.LossOn, tokenizer.PadId ?? tokenizer.EosId ?? 0);

@@ -87,17 +87,8 @@ public static class UpdatePipeline
             PredictionReader.Read(Path.Combine(predictionsDir, compatName + ".jsonl"))), CompareMetric.Auto);
 
     /// <summary>v1's recipe for the v2 adapter: v1's LoRA rank, alpha, dropout and targets; the given training options.</summary>
-    public static AdapterTrainingOptions RecipeOf(string oldAdapterDir, AdapterTrainingOptions given)
-    {
-        var config = LoraConfig.Load(oldAdapterDir);
-        return given with
-        {
-            Rank = config.R,
-            Alpha = config.LoraAlpha,
-            Dropout = config.LoraDropout,
-            Targets = config.TargetRegex is null ? config.TargetModules : given.Targets,
-        };
-    }
+    public static AdapterTrainingOptions RecipeOf(string oldAdapterDir, AdapterTrainingOptions given) =>
+        given.WithLora(LoraConfig.Load(oldAdapterDir));
 
     /// <summary>
     /// A compatibility stage's fingerprint: <paramref name="inputs"/>, plus the teacher cache's k when one is used (a

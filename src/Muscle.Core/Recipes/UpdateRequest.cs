@@ -25,7 +25,7 @@ public sealed record UpdateRequest
     public AdapterTrainingOptions Training { get; init; } = new();
     public CompatibilityLossOptions Compatibility { get; init; } = new();
     public EvaluationOptions Evaluation { get; init; } = new();
-    public ScalarType DType { get; init; } = ScalarType.Float32;
+    public ScalarType DType { get; init; } = Models.DTypes.Default;
 
     /// <summary><c>--teacher-cache</c>: where the compatibility training keeps its teachers (null: exact teachers, the default).</summary>
     public TeacherCacheOptions? TeacherCache { get; init; }
@@ -46,14 +46,17 @@ public sealed record UpdateRequest
     /// it may lie inside the run directory, but must not be or contain it) and the run directory, which is locked.
     /// Use the returned lock's path as <see cref="OutDir"/>.
     /// </summary>
-    public RunDirectoryLock ClaimOutputs()
+    public RunDirectoryLock ClaimOutputs() => ClaimOutputs(OutDir, TeacherCache, Inputs());
+
+    /// <summary>The same claim for a compatibility run given by its parts (<c>muscle train-compat</c> has no test set).</summary>
+    public static RunDirectoryLock ClaimOutputs(string outDir, TeacherCacheOptions? teacherCache, (string Option, string? Path)[] inputs)
     {
-        if (TeacherCache is not null)
+        if (teacherCache is not null)
         {
             // What may be replaced there is the cache's own rule (a directory holding its manifest.json, or an empty one).
-            var cache = OutputGuard.CheckPath(TeacherCache.Dir, "--teacher-cache", Inputs());
-            OutputGuard.RefuseReplacing(cache, "--teacher-cache", OutDir, "--out");
+            var cache = OutputGuard.CheckPath(teacherCache.Dir, "--teacher-cache", inputs);
+            OutputGuard.RefuseReplacing(cache, "--teacher-cache", outDir, "--out");
         }
-        return OutputGuard.ClaimRunDirectory(OutDir, "--out", Inputs());
+        return OutputGuard.ClaimRunDirectory(outDir, "--out", inputs);
     }
 }

@@ -1,3 +1,4 @@
+using Muscle.Adapters;
 using Muscle.Infrastructure;
 
 namespace Muscle.Training;
@@ -29,6 +30,24 @@ public sealed record AdapterTrainingOptions
     public int SaveSteps { get; init; } = 50;
     /// <summary>Emit a progress report every this many optimizer steps (the only host sync of the loop).</summary>
     public int LogSteps { get; init; } = 10;
+
+    /// <summary>
+    /// The PEFT config of the adapter this recipe trains. A method, not a property: these options are serialized into
+    /// checkpoints and stage fingerprints, whose shape must not change.
+    /// </summary>
+    public LoraConfig ToLoraConfig() => new() { R = Rank, LoraAlpha = Alpha, LoraDropout = Dropout, TargetModules = Targets };
+
+    /// <summary>
+    /// This recipe with <paramref name="config"/>'s rank, alpha, dropout and targets; a regex <c>target_modules</c> keeps this
+    /// recipe's targets, since these options hold module names only. The inverse of <see cref="ToLoraConfig"/>.
+    /// </summary>
+    public AdapterTrainingOptions WithLora(LoraConfig config) => this with
+    {
+        Rank = config.R,
+        Alpha = config.LoraAlpha,
+        Dropout = config.LoraDropout,
+        Targets = config.TargetRegex is null ? config.TargetModules : Targets,
+    };
 
     public void Validate()
     {

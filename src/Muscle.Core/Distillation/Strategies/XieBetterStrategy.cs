@@ -24,7 +24,7 @@ public sealed class XieBetterStrategy : CompatibilityStrategy
         var t = o.Temperature;
         var ce = nn.functional.cross_entropy(r.Z, r.Labels, reduction: nn.Reduction.None); // [n], T = 1
         var distil = r.Decision!;
-        var alpha = o.CeWeight ?? 0.5;
+        var alpha = o.CeWeight ?? CompatibilityLossOptions.DefaultMixWeight;
         var comp = r.OldTeacher.KlToStudent((r.Z / t).log_softmax(-1)) * (t * t);
         var total = distil * (alpha * comp + (1 - alpha) * ce) + (1 - distil) * ce;
         return (total, distil * comp, ce, distil);

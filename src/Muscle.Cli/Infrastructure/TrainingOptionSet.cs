@@ -4,15 +4,15 @@ using MuscleInputException = Muscle.Infrastructure.MuscleInputException;
 
 namespace Muscle.Cli.Infrastructure;
 
-/// <summary>The adapter-training options shared by <c>train-adapter</c> and <c>train-compat</c> (paper defaults).</summary>
-public sealed class TrainingOptionsBinder
+/// <summary>
+/// The adapter-training recipe shared by <c>train-adapter</c>, <c>train-compat</c>, <c>update</c> and <c>ablate</c>: the
+/// LoRA shape (<see cref="Lora"/>) and the optimisation settings; defaults are <see cref="AdapterTrainingOptions"/>'s.
+/// </summary>
+public sealed class TrainingOptionSet
 {
     private static readonly AdapterTrainingOptions D = new();
 
-    public Option<int> Rank { get; } = new("--rank") { Description = "LoRA rank r.", DefaultValueFactory = _ => D.Rank };
-    public Option<double> Alpha { get; } = new("--alpha") { Description = "LoRA alpha (scaling alpha/r).", DefaultValueFactory = _ => D.Alpha };
-    public Option<double> Dropout { get; } = new("--dropout") { Description = "LoRA dropout.", DefaultValueFactory = _ => D.Dropout };
-    public Option<string> Targets { get; } = new("--targets") { Description = "Comma-separated module names, or all-linear (lm_head excluded).", DefaultValueFactory = _ => "all-linear" };
+    public LoraOptionSet Lora { get; } = new();
     public Option<double> Lr { get; } = new("--lr") { Description = "Peak learning rate (AdamW).", DefaultValueFactory = _ => D.LearningRate };
     public Option<int> Epochs { get; } = new("--epochs") { Description = "Epochs.", DefaultValueFactory = _ => D.Epochs };
     public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Sequences per micro-batch.", DefaultValueFactory = _ => D.BatchSize };
@@ -21,27 +21,25 @@ public sealed class TrainingOptionsBinder
     public Option<long> Warmup { get; } = new("--warmup") { Description = "Linear warmup steps, then linear decay to 0.", DefaultValueFactory = _ => D.WarmupSteps };
     public Option<double> WeightDecay { get; } = new("--weight-decay") { Description = "AdamW weight decay.", DefaultValueFactory = _ => D.WeightDecay };
     public Option<long> Seed { get; } = new("--seed") { Description = "Seed of the adapter init, the data order and the 80/20 split.", DefaultValueFactory = _ => D.Seed };
-    public Option<string> Dtype { get; } = new("--dtype") { Description = "Base weights: float32 or bfloat16 (optimizer state stays fp32).", DefaultValueFactory = _ => "float32" };
-    public Option<string> LossOn { get; } = new("--loss-on") { Description = "Loss over all tokens (context + answer, the paper) or the answer only.", DefaultValueFactory = _ => "all" };
+    public Option<string> LossOn { get; } = new("--loss-on")
+    {
+        Description = "Loss over all tokens (context + answer, the paper) or the answer only.",
+        DefaultValueFactory = _ => D.LossOn.ToString().ToLowerInvariant(),
+    };
     public Option<int> SaveSteps { get; } = new("--save-steps") { Description = "Write a resumable checkpoint every N optimizer steps.", DefaultValueFactory = _ => D.SaveSteps };
     public Option<bool> Resume { get; } = new("--resume") { Description = "Continue from OUT/checkpoints/last (after a crash or kill)." };
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Rank, Alpha, Dropout, Targets, Lr, Epochs, BatchSize, GradAccum, MaxSeqLen, Warmup,
-                                            WeightDecay, Seed, Dtype, LossOn, SaveSteps, Resume })
+        Lora.AddTo(command);
+        foreach (Option o in new Option[] { Lr, Epochs, BatchSize, GradAccum, MaxSeqLen, Warmup, WeightDecay, Seed, LossOn, SaveSteps, Resume })
             command.Options.Add(o);
     }
 
     public AdapterTrainingOptions Bind(ParseResult parse)
     {
-        var targets = parse.GetValue(Targets)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var options = new AdapterTrainingOptions
+        var options = D.WithLora(Lora.Bind(parse)) with
         {
-            Rank = parse.GetValue(Rank),
-            Alpha = parse.GetValue(Alpha),
-            Dropout = parse.GetValue(Dropout),
-            Targets = targets is [] or ["all-linear"] ? null : targets,
             LearningRate = parse.GetValue(Lr),
             Epochs = parse.GetValue(Epochs),
             BatchSize = parse.GetValue(BatchSize),
