@@ -38,8 +38,6 @@ public sealed record LoraConfig
     public bool UseRsLora { get; init; }
     public IReadOnlyDictionary<string, int> RankPattern { get; init; } = new Dictionary<string, int>();
     public IReadOnlyDictionary<string, double> AlphaPattern { get; init; } = new Dictionary<string, double>();
-    /// <summary>Keys of the file we do not know; ignored, as PEFT ignores keys a newer version wrote.</summary>
-    public IReadOnlyList<string> Warnings { get; init; } = [];
 
     public const string AllLinear = "all-linear";
 
@@ -175,6 +173,10 @@ public sealed record LoraConfig
             if (!key.HasType(node))
                 throw new MuscleInputException($"{name} must be {key.Expected} as PEFT writes it, got {PeftConfigKeys.Describe(node)}", path);
         }
+        // A key PEFT 0.21 does not write may be a newer feature that changes the computation: refused, never ignored.
+        if (unknown.Count > 0)
+            throw new MuscleInputException(
+                $"{FileName} key '{unknown[0]}' is not a PEFT LoRA key muscle knows (PEFT 0.21); it may change the result, so it is refused", path);
         // 2. Features we do not implement must be off.
         foreach (var key in PeftConfigKeys.Refused)
             if (o.TryGetPropertyValue(key.Name, out var node) && !key.IsOff!(node))
@@ -221,7 +223,6 @@ public sealed record LoraConfig
             UseRsLora = o["use_rslora"]?.GetValue<bool>() ?? false,
             RankPattern = (o["rank_pattern"] as JsonObject)?.ToDictionary(p => p.Key, p => p.Value!.GetValue<int>()) ?? [],
             AlphaPattern = (o["alpha_pattern"] as JsonObject)?.ToDictionary(p => p.Key, p => p.Value!.GetValue<double>()) ?? [],
-            Warnings = unknown.Select(k => $"{FileName} key '{k}' is not a PEFT LoRA key we know; ignored").ToList(),
         };
         config.Validate(path);
         CheckRegex("target_modules", config.TargetRegex, path);

@@ -16,6 +16,12 @@ internal sealed record HfSpecialTokenConfig
     public string? UnkToken { get; init; }
     public bool? AddBosToken { get; init; }
     public bool? AddEosToken { get; init; }
+    /// <summary>transformers' <c>clean_up_tokenization_spaces</c>: decode removes the space before punctuation and contractions.</summary>
+    public bool? CleanUpTokenizationSpaces { get; init; }
+    /// <summary>LlamaTokenizer's <c>legacy</c>: only read when a SentencePiece model is converted (no tokenizer.json).</summary>
+    public bool? Legacy { get; init; }
+    /// <summary>Overrides the pre-tokenizer's prefix space in transformers' fast tokenizers when set.</summary>
+    public bool? AddPrefixSpace { get; init; }
 
     /// <summary><c>added_tokens_decoder</c>: id → (content, special).</summary>
     public IReadOnlyList<HfAddedToken> AddedTokens { get; init; } = [];
@@ -55,6 +61,9 @@ internal sealed record HfSpecialTokenConfig
                 UnkToken = HfJson.TokenContent(root, "unk_token", tc),
                 AddBosToken = HfJson.Bool(root, "add_bos_token", tc),
                 AddEosToken = HfJson.Bool(root, "add_eos_token", tc),
+                CleanUpTokenizationSpaces = HfJson.Bool(root, "clean_up_tokenization_spaces", tc),
+                Legacy = HfJson.Bool(root, "legacy", tc),
+                AddPrefixSpace = HfJson.Bool(root, "add_prefix_space", tc),
                 AddedTokens = added,
                 TokenizerConfigPath = tc,
             };

@@ -218,9 +218,10 @@ public sealed class MuscleTokenizer
             if (!(skipSpecialTokens && _special[id])) list.Add(id);
         }
         if (list.Count == 0) return "";
-        return _sentencePiece is not null
+        var text = _sentencePiece is not null
             ? _sentencePiece.Decode(list, considerSpecialTokens: true) ?? ""
             : ((BpeTokenizer)_inner).Decode(list, considerSpecialTokens: true) ?? "";
+        return CleanUpTokenizationSpaces ? CleanUp(text) : text;
     }
 
     /// <summary>
@@ -256,6 +257,25 @@ public sealed class MuscleTokenizer
     private bool StartsText(int previousId) => previousId == -1 || previousId == BosId;
 
     /// <summary><see cref="DecodePieceBytes"/> as text; a lone byte of a multi-byte character becomes U+FFFD.</summary>
+    /// <summary>tokenizer_config.json's <c>clean_up_tokenization_spaces</c>: <see cref="Decode"/> applies <see cref="CleanUp"/>.</summary>
+    public bool CleanUpTokenizationSpaces { get; private set; }
+
+    /// <summary>Sets <see cref="CleanUpTokenizationSpaces"/> on a tokenizer just built (never on a shared one).</summary>
+    private MuscleTokenizer WithCleanUp(bool on)
+    {
+        CleanUpTokenizationSpaces = on;
+        return this;
+    }
+
+    /// <summary>transformers' <c>clean_up_tokenization</c> (tokenization_utils_base.py): drop the space before
+    /// punctuation and English contractions.</summary>
+    public static string CleanUp(string text) => text
+        .Replace(" .", ".", StringComparison.Ordinal).Replace(" ?", "?", StringComparison.Ordinal)
+        .Replace(" !", "!", StringComparison.Ordinal).Replace(" ,", ",", StringComparison.Ordinal)
+        .Replace(" ' ", "'", StringComparison.Ordinal).Replace(" n't", "n't", StringComparison.Ordinal)
+        .Replace(" 'm", "'m", StringComparison.Ordinal).Replace(" 's", "'s", StringComparison.Ordinal)
+        .Replace(" 've", "'ve", StringComparison.Ordinal).Replace(" 're", "'re", StringComparison.Ordinal);
+
     public string DecodePiece(int previousId, int id) => Encoding.UTF8.GetString(DecodePieceBytes(previousId, id));
 
     /// <summary>
@@ -278,13 +298,25 @@ public sealed class MuscleTokenizer
         if (File.Exists(jsonPath))
         {
             var json = HfTokenizerJson.Load(jsonPath);
-            return json.Kind == HfTokenizerKind.ByteLevelBpe ? FromByteLevelJson(json, cfg) : FromSentencePieceJson(json, cfg);
+            // transformers' fast tokenizers rewrite the pre-tokenizer when tokenizer_config.json sets add_prefix_space.
+            var prefix = json.Kind == HfTokenizerKind.ByteLevelBpe ? json.AddPrefixSpace : json.AddDummyPrefix;
+            if (cfg.AddPrefixSpace is bool asked && asked != prefix)
+                throw new MuscleInputException(
+                    $"add_prefix_space = {(asked ? "true" : "false")} overrides tokenizer.json's prefix space ({(prefix ? "on" : "off")}); " +
+                    "that rewrite is not implemented, so the tokenizer is refused", cfg.TokenizerConfigPath);
+            return (json.Kind == HfTokenizerKind.ByteLevelBpe ? FromByteLevelJson(json, cfg) : FromSentencePieceJson(json, cfg))
+                .WithCleanUp(cfg.CleanUpTokenizationSpaces == true);
         }
         if (File.Exists(modelPath))
         {
+            // legacy = false makes transformers convert the SentencePiece model differently (no ▁ after special tokens).
+            if (cfg.Legacy == false)
+                throw new MuscleInputException(
+                    "legacy = false (a non-legacy conversion of tokenizer.model) is not implemented; provide the model's tokenizer.json",
+                    cfg.TokenizerConfigPath);
             var bytes = SpecialTokens.ReadModelBytes(modelPath);
             return FromSentencePiece(modelPath, SentencePieceModel.Read(bytes, modelPath), bytes, cfg.AddedTokens, cfg, null,
-                "SentencePiece (tokenizer.model)");
+                "SentencePiece (tokenizer.model)").WithCleanUp(cfg.CleanUpTokenizationSpaces == true);
         }
         throw new MuscleInputException("no tokenizer.json or tokenizer.model in the model directory", dir);
     }

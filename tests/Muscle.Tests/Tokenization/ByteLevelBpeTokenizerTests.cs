@@ -170,6 +170,40 @@ public sealed class ByteLevelBpeTokenizerTests : IDisposable
         Assert.Equal([15], tok.Encode("hello"));
     }
 
+    [Fact]
+    public void Tokenizer_config_options_that_change_the_ids_are_honoured_or_refused()
+    {
+        // add_prefix_space in tokenizer_config.json rewrites a fast tokenizer's pre-tokenizer in transformers: refused.
+        var dir = CopyFixture(Path.Combine(_tmp, "prefix"));
+        File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), """{ "add_prefix_space": true }""");
+        var e = Assert.Throws<MuscleInputException>(() => MuscleTokenizer.FromDirectory(dir));
+        Assert.Contains("add_prefix_space = true overrides tokenizer.json's prefix space (off)", e.Message);
+        File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), """{ "add_prefix_space": false }""");
+        Assert.Equal([15], MuscleTokenizer.FromDirectory(dir).Encode("hello")); // agrees with the file: fine
+
+        // clean_up_tokenization_spaces: decode drops the space before punctuation, as transformers' clean_up_tokenization.
+        File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), """{ "clean_up_tokenization_spaces": true }""");
+        Assert.True(MuscleTokenizer.FromDirectory(dir).CleanUpTokenizationSpaces);
+        Assert.False(MuscleTokenizer.FromDirectory(FixtureDir).CleanUpTokenizationSpaces);
+        Assert.Equal("Hi, it's done. Isn't it? Yes! I'm sure we're ok, they've said'", MuscleTokenizer.CleanUp(
+            "Hi , it 's done . Is n't it ? Yes ! I 'm sure we 're ok , they 've said ' "));
+        File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), """{ "clean_up_tokenization_spaces": "yes" }""");
+        Assert.Throws<MuscleInputException>(() => MuscleTokenizer.FromDirectory(dir));
+    }
+
+    [SharedDataFact("models", "stories260K", "tok512.model")]
+    public void A_non_legacy_sentencepiece_conversion_is_refused_without_tokenizer_json()
+    {
+        var dir = Path.Combine(_tmp, "legacy");
+        Directory.CreateDirectory(dir);
+        File.Copy(SharedData.Path("models", "stories260K", "tok512.model"), Path.Combine(dir, "tokenizer.model"));
+        File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), """{ "legacy": false }""");
+        var e = Assert.Throws<MuscleInputException>(() => MuscleTokenizer.FromDirectory(dir));
+        Assert.Contains("legacy = false", e.Message);
+        File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), """{ "legacy": true }""");
+        Assert.NotEmpty(MuscleTokenizer.FromDirectory(dir).Encode("Once upon a time"));
+    }
+
     [SharedDataFact("hf5", "gpt2", "model", "tokenizer.json")]
     public void Hf5_gpt2_tokenizer_loads_with_a_warning_about_its_default_50256()
     {
