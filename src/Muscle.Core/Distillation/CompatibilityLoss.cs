@@ -46,9 +46,11 @@ public static class CompatibilityLoss
             using var gradMode = withGrad ? enable_grad() : no_grad();
             var z = detached.narrow(0, start, length).to_type(ScalarType.Float32); // [n, V]
             if (withGrad) z = z.detach().requires_grad_(true);
-            var rows = new TokenChunk(z, labels.narrow(0, start, length), oldTeacher?.Rows(start, length), newTeacher?.Rows(start, length),
+            var chunkLabels = labels.narrow(0, start, length);
+            var ce = nn.functional.cross_entropy(z, chunkLabels, reduction: nn.Reduction.None); // [n], T = 1
+            var rows = new TokenChunk(z, chunkLabels, ce, oldTeacher?.Rows(start, length), newTeacher?.Rows(start, length),
                                       decision?.narrow(0, start, length));
-            var (total, comp, ce, aligned) = strategy.TokenTerms(rows, o);
+            var (total, comp, aligned) = strategy.TokenTerms(rows, o);
             var totalSum = total.sum();
             if (withGrad)
                 grad!.narrow(0, start, length).copy_(autograd.grad([totalSum], [z])[0]);

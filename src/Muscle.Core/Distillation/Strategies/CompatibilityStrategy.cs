@@ -47,8 +47,8 @@ public abstract class CompatibilityStrategy
     /// <summary>Token level: the per-token decision [N] over the whole micro-batch (no gradient), or null.</summary>
     internal virtual Tensor? Decide(TokenDecisionInputs d) => null;
 
-    /// <summary>Token level: [n] total, compatibility term, CE at T = 1 and aligned-to-old of one chunk of rows.</summary>
-    internal virtual (Tensor Total, Tensor Comp, Tensor Ce, Tensor Aligned) TokenTerms(TokenChunk r, CompatibilityLossOptions o) =>
+    /// <summary>Token level: [n] total, compatibility term and aligned-to-old of one chunk of rows (its CE is <see cref="TokenChunk.Ce"/>).</summary>
+    internal virtual (Tensor Total, Tensor Comp, Tensor Aligned) TokenTerms(TokenChunk r, CompatibilityLossOptions o) =>
         throw new NotSupportedException($"strategy {Id} is not token-level");
 
     /// <summary>Choice level: [I] compatibility term and aligned-to-old per item.</summary>

@@ -11,12 +11,12 @@ public abstract class FocalStrategy : CompatibilityStrategy
     /// <summary>[n] the distance to the old model per row.</summary>
     internal abstract Tensor Distance(TokenChunk r, CompatibilityLossOptions o);
 
-    internal override (Tensor Total, Tensor Comp, Tensor Ce, Tensor Aligned) TokenTerms(TokenChunk r, CompatibilityLossOptions o)
+    internal override (Tensor Total, Tensor Comp, Tensor Aligned) TokenTerms(TokenChunk r, CompatibilityLossOptions o)
     {
-        var ce = nn.functional.cross_entropy(r.Z, r.Labels, reduction: nn.Reduction.None); // [n], T = 1
+        var ce = r.Ce;
         var oldRight = r.OldTeacher.Argmax.eq(r.Labels).to_type(ScalarType.Float32);
         var weight = o.FocalAlpha + o.FocalBeta * oldRight;
         var comp = weight * Distance(r, o);
-        return (ce + comp, comp, ce, oldRight);
+        return (ce + comp, comp, oldRight);
     }
 }

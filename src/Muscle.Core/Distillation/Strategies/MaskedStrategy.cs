@@ -16,16 +16,16 @@ public abstract class MaskedStrategy : CompatibilityStrategy
 
     internal sealed override Tensor? Decide(TokenDecisionInputs d) => Mask(d);
 
-    internal override (Tensor Total, Tensor Comp, Tensor Ce, Tensor Aligned) TokenTerms(TokenChunk r, CompatibilityLossOptions o)
+    internal override (Tensor Total, Tensor Comp, Tensor Aligned) TokenTerms(TokenChunk r, CompatibilityLossOptions o)
     {
         var t = o.Temperature;
-        var ce = nn.functional.cross_entropy(r.Z, r.Labels, reduction: nn.Reduction.None); // [n], T = 1
+        var ce = r.Ce;
         var m = r.Decision!;
         var studentT = (r.Z / t).log_softmax(-1);
         // One KL per token, to the teacher its mask picks.
         var teacher = NeedsNewTeacher ? r.OldTeacher.Where(m, r.NewTeacher) : r.OldTeacher;
         var comp = teacher.KlToStudent(studentT) * (o.T2Scale ? t * t : 1.0);
         var total = o.CeWeight is double lambda ? lambda * comp + (1 - lambda) * ce : comp;
-        return (total, comp, ce, m.to_type(ScalarType.Float32));
+        return (total, comp, m.to_type(ScalarType.Float32));
     }
 }

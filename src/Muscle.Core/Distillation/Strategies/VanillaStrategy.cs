@@ -9,9 +9,9 @@ public sealed class VanillaStrategy : CompatibilityStrategy
     public override string Summary => "the control: continue plain CE on the new task adapter";
     public override bool NeedsOldTeacher => false;
 
-    internal override (Tensor Total, Tensor Comp, Tensor Ce, Tensor Aligned) TokenTerms(TokenChunk r, CompatibilityLossOptions o)
+    internal override (Tensor Total, Tensor Comp, Tensor Aligned) TokenTerms(TokenChunk r, CompatibilityLossOptions o)
     {
-        var ce = nn.functional.cross_entropy(r.Z, r.Labels, reduction: nn.Reduction.None); // [n], T = 1
-        return (ce, zeros_like(ce), ce, zeros_like(ce));
+        var ce = r.Ce;
+        return (ce, zeros_like(ce), zeros_like(ce));
     }
 }

@@ -19,14 +19,14 @@ public sealed class XieBetterStrategy : CompatibilityStrategy
         return better.index_select(0, d.Sequence).to_type(ScalarType.Float32);
     }
 
-    internal override (Tensor Total, Tensor Comp, Tensor Ce, Tensor Aligned) TokenTerms(TokenChunk r, CompatibilityLossOptions o)
+    internal override (Tensor Total, Tensor Comp, Tensor Aligned) TokenTerms(TokenChunk r, CompatibilityLossOptions o)
     {
         var t = o.Temperature;
-        var ce = nn.functional.cross_entropy(r.Z, r.Labels, reduction: nn.Reduction.None); // [n], T = 1
+        var ce = r.Ce;
         var distil = r.Decision!;
         var alpha = o.CeWeight ?? CompatibilityLossOptions.DefaultMixWeight;
         var comp = r.OldTeacher.KlToStudent((r.Z / t).log_softmax(-1)) * (t * t);
         var total = distil * (alpha * comp + (1 - alpha) * ce) + (1 - distil) * ce;
-        return (total, distil * comp, ce, distil);
+        return (total, distil * comp, distil);
     }
 }
