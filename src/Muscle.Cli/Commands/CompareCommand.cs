@@ -3,6 +3,7 @@ using System.Globalization;
 using Muscle.Cli.Infrastructure;
 using Muscle.Compatibility;
 using Muscle.Infrastructure;
+using Muscle.LmEval;
 using Muscle.Predictions;
 using Muscle.Reports;
 using Spectre.Console;
@@ -11,14 +12,20 @@ namespace Muscle.Cli.Commands;
 
 /// <summary>
 /// <c>muscle compare</c>: how compatible is an update, from the predictions of the old and new model (and
-/// optionally a compatibility model) on the same ids. Thin over <see cref="ComparisonRunner"/>.
+/// optionally a compatibility model) on the same ids. Thin over <see cref="ComparisonRunner"/> for predictions
+/// JSONL and <see cref="LmEvalComparer"/> for lm-evaluation-harness <c>--log_samples</c> output (recognised from
+/// content: a samples file, or an output directory with one samples file per task).
 /// </summary>
 public static class CompareCommand
 {
     public static Command Create(CliContext ctx)
     {
-        var oldOption = new Option<FileInfo>("--old") { Description = "Predictions JSONL of the old model (M_v1).", Required = true };
-        var newOption = new Option<FileInfo>("--new") { Description = "Predictions JSONL of the new model (M_v2).", Required = true };
+        var oldOption = new Option<FileSystemInfo>("--old")
+        {
+            Description = "Old model (M_v1): predictions JSONL, an lm-eval samples_<task>_<timestamp>.jsonl, or an lm-eval output directory.",
+            Required = true,
+        };
+        var newOption = new Option<FileSystemInfo>("--new") { Description = "New model (M_v2), in the same format as --old.", Required = true };
         var compatOption = new Option<FileInfo?>("--compat") { Description = "Predictions JSONL of the compatibility model (M^C_v2): adds NFR_c, ΔNFR_c, Δ%NFR_c, Δacc_c, PFR_c." };
         var metricOption = new Option<string>("--metric")
         {
@@ -26,10 +33,25 @@ public static class CompareCommand
                           + "auto picks accuracy when every line has \"correct\" or gold/prediction are integers, rouge1 (F) "
                           + "when gold/prediction are text, score when lines carry only a numeric \"score\". "
                           + "accuracy and exact-match are discrete (NFR = old right, new wrong); the others give a per-instance "
-                          + "S with D = S_new − S_old and NFR = share of D < 0.",
+                          + "S with D = S_new − S_old and NFR = share of D < 0. "
+                          + "For lm-eval input: any per-sample metric by its lm-eval name (acc, acc_norm, exact_match, rouge1, f1, ...); "
+                          + "auto = acc for multiple choice, exact_match for generation.",
             DefaultValueFactory = _ => "auto",
         };
-        metricOption.AcceptOnlyFromAmong([.. CompareMetrics.AllNames]);
+        var filterOption = new Option<string?>("--filter")
+        {
+            Description = "lm-eval input: the filter to compare (e.g. strict-match, flexible-extract). Default: the task's only filter, else its first, with a note.",
+        };
+        var bootstrapOption = new Option<int>("--bootstrap")
+        {
+            Description = "Paired bootstrap resamples for the 95 % intervals of NFR and Δacc (0 = none).",
+            DefaultValueFactory = _ => PairedBootstrap.DefaultResamples,
+        };
+        bootstrapOption.Validators.Add(r =>
+        {
+            if (r.GetValue(bootstrapOption) < 0) r.AddError("--bootstrap must be >= 0");
+        });
+        var seedOption = new Option<long>("--seed") { Description = "Seed of the bootstrap draws.", DefaultValueFactory = _ => 0 };
         var reportOption = new Option<DirectoryInfo?>("--report") { Description = "Write report.json, report.md and a self-contained report.html (with plots) to this directory." };
         var jsonOption = new Option<bool>("--json") { Description = "Print one JSON object (rates as fractions in [0, 1]) instead of the table." };
         var failOption = new Option<double?>("--fail-on-nfr")
@@ -47,21 +69,45 @@ public static class CompareCommand
             + "McNemar p, Wilson intervals, and with --compat the paper's compatibility deltas. "
             + "Lines: {\"id\", \"gold\", \"prediction\", \"correct\"?, \"score\"?, \"input\"?, \"output\"?}.")
         {
-            oldOption, newOption, compatOption, metricOption, reportOption, jsonOption, failOption,
+            oldOption, newOption, compatOption, metricOption, filterOption, reportOption, jsonOption, failOption, bootstrapOption, seedOption,
         };
         command.SetAction(parse =>
         {
+            var oldPath = parse.GetValue(oldOption)!.FullName;
+            var newPath = parse.GetValue(newOption)!.FullName;
             var reportDir = parse.GetValue(reportOption) is { } r ? OutputGuard.CheckDirectory(r.FullName, "--report",
-                ("--old", parse.GetValue(oldOption)!.FullName), ("--new", parse.GetValue(newOption)!.FullName),
-                ("--compat", parse.GetValue(compatOption)?.FullName)) : null;
-            var old = PredictionReader.Read(parse.GetValue(oldOption)!.FullName);
-            var @new = PredictionReader.Read(parse.GetValue(newOption)!.FullName);
+                ("--old", oldPath), ("--new", newPath), ("--compat", parse.GetValue(compatOption)?.FullName)) : null;
+            var oldIsLmEval = LmEvalReader.IsLmEvalInput(oldPath);
+            if (oldIsLmEval != LmEvalReader.IsLmEvalInput(newPath))
+                throw new MuscleInputException(
+                    oldIsLmEval
+                        ? $"--old is lm-eval output but --new is not (predictions JSONL or missing); give both in one format"
+                        : $"--new is lm-eval output but --old is not (predictions JSONL or missing); give both in one format",
+                    oldIsLmEval ? newPath : oldPath);
+            var bootstrap = parse.GetValue(bootstrapOption);
+            var seed = parse.GetValue(seedOption);
+            if (oldIsLmEval)
+            {
+                if (parse.GetValue(compatOption) is { } compatFile)
+                    throw new MuscleInputException("--compat is not supported with lm-eval input yet", compatFile.FullName);
+                var options = new LmEvalCompareOptions(parse.GetValue(filterOption), parse.GetValue(metricOption), bootstrap, seed);
+                return RunLmEval(ctx, LmEvalComparer.Compare(LmEvalReader.ReadRun(oldPath), LmEvalReader.ReadRun(newPath), options),
+                    parse.GetValue(jsonOption), reportDir, parse.GetValue(failOption));
+            }
+            if (parse.GetValue(filterOption) is { } f)
+                throw new MuscleInputException($"--filter '{f}' applies to lm-eval input only; --old is predictions JSONL", oldPath);
+            var metricName = parse.GetValue(metricOption)!;
+            var metric = CompareMetrics.TryParse(metricName)
+                         ?? throw new MuscleInputException(
+                             $"--metric '{metricName}' is not one for predictions JSONL ({string.Join(", ", CompareMetrics.AllNames)})");
+
+            var old = PredictionReader.Read(oldPath);
+            var @new = PredictionReader.Read(newPath);
             var compat = parse.GetValue(compatOption) is { } c ? PredictionReader.Read(c.FullName) : null;
-            var metric = CompareMetrics.TryParse(parse.GetValue(metricOption)!)!.Value;
             var result = ComparisonRunner.Compare(PredictionAlignment.Align(old, @new, compat), metric);
 
             if (parse.GetValue(jsonOption)) ctx.Out.WriteLine(ComparisonSummary.ToJson(result));
-            else WriteTable(ctx, result);
+            else WriteTable(ctx, result, bootstrap == 0 ? null : PairedBootstrap.Compute(result.ScoresOld, result.ScoresNew, bootstrap, seed));
 
             if (reportDir is not null)
             {
@@ -82,13 +128,65 @@ public static class CompareCommand
         return command;
     }
 
-    private static void WriteTable(CliContext ctx, ComparisonResult result)
+    private static int RunLmEval(CliContext ctx, LmEvalComparison comparison, bool json, string? reportDir, double? failLimit)
+    {
+        foreach (var note in comparison.Notes) ctx.Error.WriteLine("note: " + note);
+        if (json) ctx.Out.WriteLine(LmEvalSummary.ToJson(comparison));
+        else
+        {
+            var table = new Table();
+            foreach (var column in LmEvalSummary.Columns) table.AddColumn(column);
+            foreach (var row in LmEvalSummary.Rows(comparison)) table.AddRow([.. row.Select(Markup.Escape)]);
+            PlainConsole.For(ctx.Out).Write(table);
+            foreach (var t in comparison.Tasks) ctx.Out.WriteLine($"{t.Task}: {t.Result.MetricRule}");
+            if (comparison.Tasks.FirstOrDefault(t => t.Bootstrap is not null)?.Bootstrap is { } b)
+                ctx.Out.WriteLine($"boot: paired bootstrap percentile interval, {b.Resamples} resamples, seed {b.Seed}");
+        }
+
+        if (reportDir is not null)
+        {
+            Directory.CreateDirectory(reportDir);
+            foreach (var t in comparison.Tasks)
+                CompatibilityReport.Write(Path.Combine(reportDir, SafeName(t.Task)), t.Result);
+            AtomicFile.WriteAllText(Path.Combine(reportDir, "summary.json"), LmEvalSummary.ToJson(comparison, indented: true));
+            OutputGuard.Mark(reportDir);
+            ctx.Error.WriteLine($"report written to {reportDir} (summary.json, one directory per task)");
+        }
+
+        if (failLimit is { } limit)
+        {
+            var worst = comparison.Tasks.OrderByDescending(t => t.Result.Nfr).First();
+            if (worst.Result.Nfr > limit || comparison.Summary.Nfr > limit)
+            {
+                var (name, nfr) = worst.Result.Nfr > limit ? ($"task {worst.Task}", worst.Result.Nfr) : ("all tasks (pooled)", comparison.Summary.Nfr);
+                ctx.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fail: NFR of {name} {nfr:0.####} exceeds --fail-on-nfr {limit:0.####}"));
+                return MuscleApp.ExitFailure;
+            }
+        }
+        return MuscleApp.ExitOk;
+    }
+
+    private static string SafeName(string task) =>
+        string.Concat(task.Select(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' or '.' ? ch : '_'));
+
+    private static void WriteTable(CliContext ctx, ComparisonResult result, BootstrapIntervals? bootstrap)
     {
         var console = PlainConsole.For(ctx.Out);
         var table = new Table().AddColumn("metric").AddColumn(new TableColumn("value").RightAligned()).AddColumn("95 % interval");
         foreach (var row in ComparisonSummary.Rows(result))
             table.AddRow(Markup.Escape(row.Name), Markup.Escape(row.Value), Markup.Escape(row.Interval));
+        if (bootstrap is not null)
+        {
+            table.AddRow("NFR (paired bootstrap)", Markup.Escape(ComparisonSummary.Pct(result.Nfr)), Markup.Escape(Interval(bootstrap.Nfr)));
+            table.AddRow("Δ (new − old, paired bootstrap)", Markup.Escape(ComparisonSummary.Pct(result.ScoreNew - result.ScoreOld)),
+                Markup.Escape(Interval(bootstrap.DeltaScore)));
+        }
         console.Write(table);
         ctx.Out.WriteLine(result.MetricRule);
+        if (bootstrap is not null)
+            ctx.Out.WriteLine($"bootstrap: {bootstrap.Resamples} paired resamples, seed {bootstrap.Seed}");
     }
+
+    private static string Interval(RateInterval i) => string.Create(CultureInfo.InvariantCulture,
+        $"[{100 * i.Lower:0.00}, {100 * i.Upper:0.00}] %");
 }

@@ -1,0 +1,134 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Muscle.Compatibility;
+using Muscle.LmEval;
+
+namespace Muscle.Reports;
+
+/// <summary>
+/// The two user-facing forms of an lm-eval comparison: a snake_case JSON object (rates and score differences as
+/// fractions, undefined values null, intervals as [lower, upper]) and a per-task table with a pooled row.
+/// </summary>
+public static class LmEvalSummary
+{
+    public static string ToJson(LmEvalComparison c, bool indented = false)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = indented }))
+        {
+            w.WriteStartObject();
+            w.WriteString("format", "lm-eval");
+            w.WriteString("old", c.OldPath);
+            w.WriteString("new", c.NewPath);
+            w.WriteStartArray("tasks");
+            foreach (var t in c.Tasks) WriteTask(w, t);
+            w.WriteEndArray();
+            WriteSummary(w, c.Summary);
+            w.WriteStartArray("notes");
+            foreach (var note in c.Notes) w.WriteStringValue(note);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    private static void WriteTask(Utf8JsonWriter w, LmEvalTaskComparison t)
+    {
+        var r = t.Result;
+        w.WriteStartObject();
+        w.WriteString("task", t.Task);
+        w.WriteString("output_type", t.OutputType);
+        w.WriteString("filter", t.Filter);
+        w.WriteString("metric", t.Metric);
+        w.WriteString("kind", r.IsDiscrete ? "discrete" : "graded");
+        w.WriteNumber("n", r.N);
+        w.WriteNumber("score_old", r.ScoreOld);
+        w.WriteNumber("score_new", r.ScoreNew);
+        w.WriteNumber("delta_score", t.DeltaScore);
+        w.WriteNumber("nfr", r.Nfr);
+        w.WriteNumber("pfr", r.Pfr);
+        ComparisonSummary.Number(w, "nfr_mc", r.Discrete?.NfrMc);
+        ComparisonSummary.Number(w, "mcnemar_p", r.Discrete?.McNemarP);
+        Interval(w, "nfr_wilson", r.Discrete?.NfrInterval ?? r.Continuous!.NfrInterval);
+        Bootstrap(w, t.Bootstrap);
+        w.WriteEndObject();
+    }
+
+    private static void WriteSummary(Utf8JsonWriter w, CrossTaskSummary s)
+    {
+        w.WriteStartObject("summary");
+        w.WriteNumber("tasks", s.Tasks);
+        w.WriteNumber("n", s.N);
+        w.WriteNumber("score_old", s.ScoreOld);
+        w.WriteNumber("score_new", s.ScoreNew);
+        w.WriteNumber("delta_score", s.DeltaScore);
+        w.WriteNumber("nfr", s.Nfr);
+        w.WriteNumber("pfr", s.Pfr);
+        w.WriteNumber("macro_nfr", s.MacroNfr);
+        w.WriteNumber("macro_pfr", s.MacroPfr);
+        w.WriteNumber("macro_delta_score", s.MacroDeltaScore);
+        Bootstrap(w, s.Bootstrap);
+        w.WriteEndObject();
+    }
+
+    private static void Bootstrap(Utf8JsonWriter w, BootstrapIntervals? b)
+    {
+        if (b is null)
+        {
+            w.WriteNull("bootstrap");
+            return;
+        }
+        w.WriteStartObject("bootstrap");
+        w.WriteNumber("resamples", b.Resamples);
+        w.WriteNumber("seed", b.Seed);
+        Interval(w, "nfr", b.Nfr);
+        Interval(w, "delta_score", b.DeltaScore);
+        w.WriteEndObject();
+    }
+
+    private static void Interval(Utf8JsonWriter w, string name, RateInterval i)
+    {
+        w.WriteStartArray(name);
+        w.WriteNumberValue(i.Lower);
+        w.WriteNumberValue(i.Upper);
+        w.WriteEndArray();
+    }
+
+    /// <summary>Column headers of <see cref="Rows"/>.</summary>
+    public static IReadOnlyList<string> Columns { get; } =
+        ["task", "filter", "metric", "N", "old", "new", "Δ (points)", "Δ 95 % boot", "NFR", "NFR 95 % boot", "PFR", "NFR_mc", "McNemar p"];
+
+    /// <summary>One row per task and a last row "all tasks (pooled)"; percentages with 2 decimals.</summary>
+    public static IReadOnlyList<IReadOnlyList<string>> Rows(LmEvalComparison c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        var rows = new List<IReadOnlyList<string>>();
+        foreach (var t in c.Tasks)
+        {
+            var r = t.Result;
+            rows.Add([
+                t.Task, t.Filter, t.Metric, N(r.N), Pct(r.ScoreOld), Pct(r.ScoreNew), Pct(t.DeltaScore), Ci(t.Bootstrap?.DeltaScore),
+                Pct(r.Nfr), Ci(t.Bootstrap?.Nfr), Pct(r.Pfr), r.Discrete is { } d ? Pct(d.NfrMc) : "n/a",
+                r.Discrete is { } e ? P(e.McNemarP) : "n/a",
+            ]);
+        }
+        var s = c.Summary;
+        rows.Add([
+            $"all {s.Tasks} tasks (pooled)", "", "", N(s.N), Pct(s.ScoreOld), Pct(s.ScoreNew), Pct(s.DeltaScore), Ci(s.Bootstrap?.DeltaScore),
+            Pct(s.Nfr), Ci(s.Bootstrap?.Nfr), Pct(s.Pfr), "", "",
+        ]);
+        return rows;
+    }
+
+    private static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
+
+    private static string Pct(double f) => ComparisonSummary.Pct(f);
+
+    private static string Ci(RateInterval? i) => i is { } x
+        ? $"[{(100 * x.Lower).ToString("0.00", CultureInfo.InvariantCulture)}, {(100 * x.Upper).ToString("0.00", CultureInfo.InvariantCulture)}]"
+        : "";
+
+    private static string P(double p) => p.ToString(p < 1e-4 ? "0.00e+0" : "0.0000", CultureInfo.InvariantCulture);
+}
