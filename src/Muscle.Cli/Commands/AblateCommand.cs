@@ -44,8 +44,7 @@ public static class AblateCommand
             using var run = request.ClaimOutputs();
             request = request with { OutDir = run.Path };
             var arms = parse.GetValue(strategies)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var rows = ctx.Progress.Run("ablate", p => AblationPipeline.Run(request, arms,
-                new Muscle.Infrastructure.SyncProgress<StageProgress>(s => p.Report(new ProgressUpdate(s.Done, s.Total, $"{s.Stage} {s.Status}")))));
+            var rows = ctx.Progress.Run("ablate", p => AblationPipeline.Run(request, arms, p));
             WriteTable(ctx.Out, rows);
             ctx.Out.WriteLine($"results: {Path.Combine(request.OutDir, "results.json")}");
             return 0;

@@ -39,8 +39,7 @@ public static class DemoCommand
                 Tasks = List(parse.GetValue(tasks)),
             };
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var result = ctx.Progress.Run(options.Quick ? "demo --quick" : "demo", p => DemoPipeline.Run(options,
-                new Muscle.Infrastructure.SyncProgress<StageProgress>(s => p.Report(new ProgressUpdate(s.Done, s.Total, $"{s.Stage} {s.Status}")))));
+            var result = ctx.Progress.Run(options.Quick ? "demo --quick" : "demo", p => DemoPipeline.Run(options, p));
             if (result.Seeds.Count == 1)
             {
                 WriteTable(ctx.Out, result.Tasks);

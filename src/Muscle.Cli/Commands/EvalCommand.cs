@@ -43,8 +43,7 @@ public static class EvalCommand
             using var taskModel = TaskModel.Load(weights.ModelDir!, weights.AdapterDir, weights.DType);
             foreach (var warning in taskModel.Warnings) ctx.Error.WriteLine("warning: " + warning);
             var summary = ctx.Progress.Run($"eval {definition.Name}", p => TaskEvaluator.Evaluate(
-                taskModel.Model, taskModel.Tokenizer, definition, examples, options,
-                new Muscle.Infrastructure.SyncProgress<(int Done, int Total)>(u => p.Report(new ProgressUpdate(u.Done, u.Total)))));
+                taskModel.Model, taskModel.Tokenizer, definition, examples, options, p));
             TaskEvaluator.WritePredictions(outPath, summary);
             ctx.Out.WriteLine($"{definition.Name}: n = {summary.Count}, {summary.MetricsLine()}");
             return 0;

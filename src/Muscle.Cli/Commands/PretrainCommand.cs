@@ -3,7 +3,6 @@ using System.Globalization;
 using Muscle.Cli.Infrastructure;
 using Muscle.Infrastructure;
 using Muscle.Recipes;
-using Muscle.Training;
 
 namespace Muscle.Cli.Commands;
 
@@ -67,7 +66,7 @@ public static class PretrainCommand
                 ("--init-from", source.InitFrom), ("--tokenizer", source.TokenizerDir), ("--config", source.ConfigPath), ("--valid", source.ValidCorpusPath));
             var outDir = run.Path;
             var result = ctx.Progress.Run("pretrain", p => Pretrainer.Run(source, options, outDir, parse.GetValue(resume),
-                weights.Bind(parse).DType, Forward(p)));
+                weights.Bind(parse).DType, p));
             var c = CultureInfo.InvariantCulture;
             var validText = result.ValidationLoss is double v ? string.Create(c, $", validation CE {v:F4}") : "";
             ctx.Out.WriteLine(string.Create(c,
@@ -77,9 +76,4 @@ public static class PretrainCommand
         });
         return command;
     }
-
-    /// <summary>Turns trainer reports into progress-bar updates: loss, tokens/s and the remaining time.</summary>
-    private static IProgress<TrainingProgress> Forward(IProgress<ProgressUpdate> bar) => new SyncProgress<TrainingProgress>(t =>
-        bar.Report(new ProgressUpdate(t.Step, t.TotalSteps, string.Create(CultureInfo.InvariantCulture,
-            $"epoch {t.Epoch}/{t.Epochs} loss {t.Loss:F4} {t.TokensPerSecond:F0} tok/s eta {t.Eta:hh\\:mm\\:ss}"))));
 }

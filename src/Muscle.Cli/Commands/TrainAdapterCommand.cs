@@ -2,7 +2,6 @@ using System.CommandLine;
 using Muscle.Cli.Infrastructure;
 using Muscle.Infrastructure;
 using Muscle.Recipes;
-using Muscle.Training;
 
 namespace Muscle.Cli.Commands;
 
@@ -32,20 +31,11 @@ public static class TrainAdapterCommand
             var outDir = run.Path;
             var result = ctx.Progress.Run($"train-adapter {data.Task.Name}", p => AdapterTrainer.Train(
                 weights.ModelDir!, data, options, outDir, parse.GetValue(recipe.Resume),
-                weights.DType, TrainingProgressReporter.Forward(p)));
+                weights.DType, p));
             ctx.Out.WriteLine($"best epoch {result.BestEpoch}: validation CE {result.BestValidationLoss:F4} " +
                               $"(per epoch: {string.Join(", ", result.ValidationLosses.Select(v => v.ToString("F4")))}); adapter in {outDir}");
             return 0;
         });
         return command;
     }
-}
-
-/// <summary>Turns trainer reports into progress-bar updates (loss, tokens/s, epoch; the bar shows the ETA).</summary>
-public static class TrainingProgressReporter
-{
-    public static IProgress<TrainingProgress> Forward(IProgress<ProgressUpdate> bar) => new SyncProgress<TrainingProgress>(t =>
-        bar.Report(new ProgressUpdate(t.Step, t.TotalSteps, t.ValidationLoss is double v
-            ? $"epoch {t.Epoch}/{t.Epochs} valid {v:F4}"
-            : $"epoch {t.Epoch}/{t.Epochs} loss {t.Loss:F4} {t.TokensPerSecond:F0} tok/s")));
 }

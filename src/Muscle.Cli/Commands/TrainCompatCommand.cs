@@ -1,9 +1,9 @@
 using System.CommandLine;
 using Muscle.Cli.Infrastructure;
 using Muscle.Distillation;
+using Muscle.Events;
 using Muscle.Infrastructure;
 using Muscle.Recipes;
-using Muscle.Training;
 
 namespace Muscle.Cli.Commands;
 
@@ -35,18 +35,15 @@ public static class TrainCompatCommand
             var transfer = parse.GetValue(update.Transfer) is { } transferFile ? TransferSet.Load(data, transferFile.FullName) : null;
             var models = update.BindPair(parse);
             var outDir = run.Path;
-            string? cacheNote = null;
+            TeacherCacheReady? cache = null;
             var result = ctx.Progress.Run($"train-compat {lossOptions.Strategy.Id} {data.Task.Name}", p =>
-            {
-                var training = TrainingProgressReporter.Forward(p);
-                return CompatibilityTrainer.Train(models, data, options, lossOptions, outDir, parse.GetValue(recipe.Resume),
-                    weights.Bind(parse).DType, new SyncProgress<TrainingProgress>(t =>
+                CompatibilityTrainer.Train(models, data, options, lossOptions, outDir, parse.GetValue(recipe.Resume),
+                    weights.Bind(parse).DType, new SyncProgress<RunEvent>(e =>
                     {
-                        if (t.Message?.StartsWith("teacher cache") != true) training.Report(t);
-                        else p.Report(new ProgressUpdate(t.Step, t.TotalSteps, cacheNote = t.Message));
-                    }), teacherCache: teacherCache, transfer: transfer);
-            });
-            if (cacheNote is not null) ctx.Out.WriteLine(cacheNote);
+                        if (e is TeacherCacheReady ready) cache = ready;
+                        p.Report(e);
+                    }), teacherCache: teacherCache, transfer: transfer));
+            if (cache is not null) ctx.Out.WriteLine(RunEventText.Text(cache));
             ctx.Out.WriteLine($"best epoch {result.BestEpoch}: validation CE {result.BestValidationLoss:F4} " +
                               $"(initial {result.InitialValidationLoss:F4}); compatibility adapter in {outDir}");
             return 0;

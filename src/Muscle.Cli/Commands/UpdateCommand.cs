@@ -41,8 +41,7 @@ public static class UpdateCommand
             };
             using var run = request.ClaimOutputs();
             request = request with { OutDir = run.Path };
-            var result = ctx.Progress.Run("update", p => UpdatePipeline.Run(request,
-                new Muscle.Infrastructure.SyncProgress<StageProgress>(s => p.Report(new ProgressUpdate(s.Done, s.Total, $"{s.Stage} {s.Status}")))));
+            var result = ctx.Progress.Run("update", p => UpdatePipeline.Run(request, p));
             if (result.SkippedStages.Count > 0) ctx.Error.WriteLine($"reused finished stages: {string.Join(", ", result.SkippedStages)}");
             WriteHeadline(ctx.Out, result.Comparison);
             ctx.Out.WriteLine($"report: {Path.Combine(result.ReportDir, "report.html")}");

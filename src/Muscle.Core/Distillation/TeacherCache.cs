@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Muscle.Adapters;
+using Muscle.Events;
 using Muscle.IO;
 using Muscle.Infrastructure;
 using Muscle.Models;
@@ -44,7 +44,7 @@ public static class TeacherCache
     /// <param name="tokens">Whether the run needs the token-level part (token-level strategies, <c>--with-token-loss</c>).</param>
     public static CachedTeachers Open(TeacherCacheOptions options, UpdatePair models, TaskModel newModel, TokenizedSplit split,
                                       int maxSeqLen, int batchSize, double temperature, ScalarType dtype,
-                                      IProgress<TrainingProgress>? progress = null, Func<TaskModel>? loadOld = null,
+                                      IProgress<RunEvent>? progress = null, Func<TaskModel>? loadOld = null,
                                       ChoiceSequences? choices = null, bool tokens = true)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
@@ -65,12 +65,12 @@ public static class TeacherCache
             stale = differs ?? MissingPart(found!, tokens, choiceHash) ?? MissingShard(dir, found!);
             if (stale is null)
             {
-                Report(progress, 1, 1, $"teacher cache: reused {dir} (no teacher forward)");
+                progress?.Report(new TeacherCacheReady(TeacherCacheStatus.Reused, dir));
                 return new CachedTeachers(dir, found!, TeacherCacheStatus.Reused, null);
             }
             // Same run, a part missing: keep the token part it had, so runs needing different parts stop rebuilding in turn.
             if (differs is null && HasTokens(found!)) tokens = true;
-            Report(progress, 0, 1, $"teacher cache: stale ({stale} changed), rebuilding {dir}");
+            progress?.Report(new TeacherCacheRebuilding(dir, stale));
         }
 
         var load = loadOld ?? (() => TaskModel.Load(models.OldModelDir, models.OldAdapterDir, dtype, newModel.Model.Device()));
@@ -87,12 +87,9 @@ public static class TeacherCache
                       $"mean teacher mass outside the top k at T: old {manifest["mean_tail_mass"]!["old"]!.GetValue<double>():F3}, " +
                       $"new {manifest["mean_tail_mass"]!["new"]!.GetValue<double>():F3}");
         if (choices is not null) parts.Add($"choice scores of {choices.Train.Count} training + {choices.Valid.Count} validation items");
-        Report(progress, 1, 1, $"teacher cache: {(hasManifest ? "rebuilt" : "built")} {dir} ({string.Join("; ", parts)})");
+        progress?.Report(new TeacherCacheReady(status, dir, string.Join("; ", parts)));
         return new CachedTeachers(dir, manifest, status, stale);
     }
-
-    private static void Report(IProgress<TrainingProgress>? progress, long done, long total, string message) =>
-        progress?.Report(new TrainingProgress(0, 0, done, total, double.NaN, 0, TimeSpan.Zero, null, message));
 
     private static bool HasTokens(JsonObject manifest) => manifest[TeacherCacheManifest.TokensKey]?.GetValue<bool>() == true;
 
@@ -117,7 +114,7 @@ public static class TeacherCache
     }
 
     private static JsonObject Build(string dir, JsonObject key, TeacherCacheOptions options, TaskModel oldModel, TaskModel newModel,
-                                    TokenizedSplit split, int batchSize, double temperature, IProgress<TrainingProgress>? progress,
+                                    TokenizedSplit split, int batchSize, double temperature, IProgress<RunEvent>? progress,
                                     bool withTokens, ChoiceSequences? choices, string? choiceHash)
     {
         var k = (int)Math.Min(options.K, newModel.Model.Config.VocabSize);
@@ -129,7 +126,6 @@ public static class TeacherCache
         var parts = withTokens ? new[] { ("train", split.Train), ("valid", split.Valid) } : [];
         var totalBatches = parts.Sum(p => (p.Item2.Count + batchSize - 1) / batchSize);
         var done = 0;
-        var clock = Stopwatch.StartNew();
         var manifest = (JsonObject)key.DeepClone();
         var tailMass = new double[2];
         long tokens = 0;
@@ -138,7 +134,7 @@ public static class TeacherCache
         {
             if (choices is not null)
             {
-                progress?.Report(new TrainingProgress(0, 0, 0, 1, double.NaN, 0, clock.Elapsed, null, "teacher cache: scoring the choices"));
+                progress?.Report(new TeacherCacheBuilding(TeacherCachePart.Choices, 0, 1));
                 var scores = TeacherChoiceScores.Compute(oldModel, newModel, choices, batchSize, split.PadId);
                 var path = Path.Combine(tmp, ChoiceFileName);
                 WriteChoiceScores(path, scores);
@@ -164,8 +160,7 @@ public static class TeacherCache
                     tokens += batch.CountedTokens;
                     writer.Add(batch.CountedPerSequence, rows);
                     done++;
-                    progress?.Report(new TrainingProgress(0, 0, done, totalBatches, double.NaN, 0, clock.Elapsed, null,
-                                                          $"teacher cache: building ({done}/{totalBatches} batches)"));
+                    progress?.Report(new TeacherCacheBuilding(TeacherCachePart.Tokens, done, totalBatches));
                 }
                 writer.Flush();
                 manifest[$"{name}_rows"] = writer.TotalRows;

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Muscle.Events;
 using Muscle.Generation;
 using Muscle.Infrastructure;
 using Muscle.Models;
@@ -42,7 +43,7 @@ public static class TaskEvaluator
 {
     public static EvaluationSummary Evaluate(ICausalLM model, MuscleTokenizer tokenizer, ITaskDefinition task,
                                              IReadOnlyList<TaskExample> examples, EvaluationOptions options,
-                                             IProgress<(int Done, int Total)>? progress = null)
+                                             IProgress<RunEvent>? progress = null)
     {
         if (options.Limit is int limit) examples = examples.Take(Math.Max(0, limit)).ToList();
         if (examples.Count == 0) throw new MuscleInputException($"nothing to evaluate: the {task.Name} data is empty");
@@ -52,7 +53,7 @@ public static class TaskEvaluator
     }
 
     private static EvaluationSummary MultipleChoice(ICausalLM model, MuscleTokenizer tokenizer, ITaskDefinition task,
-        IReadOnlyList<TaskExample> examples, EvaluationOptions options, IProgress<(int, int)>? progress)
+        IReadOnlyList<TaskExample> examples, EvaluationOptions options, IProgress<RunEvent>? progress)
     {
         var requests = new List<EncodedPair>();
         var offsets = new int[examples.Count + 1];
@@ -63,7 +64,7 @@ public static class TaskEvaluator
         }
         offsets[examples.Count] = requests.Count;
         var scores = LoglikelihoodScorer.Score(model, requests, options.BatchSize, tokenizer.PadId ?? tokenizer.EosId ?? 0,
-            new SyncProgress<int>(done => progress?.Report((done, requests.Count))));
+            new SyncProgress<int>(done => progress?.Report(new EvaluationProgress(done, requests.Count))));
         // log_softmax of finite logits is finite: anything else means NaN/inf weights, and JSON cannot hold it anyway.
         if (scores.Any(s => !double.IsFinite(s.LogLikelihood)))
             throw new MuscleInputException("the model's log-likelihoods are not finite: its weights hold NaN or infinite values",
@@ -100,7 +101,7 @@ public static class TaskEvaluator
     }
 
     private static EvaluationSummary Generative(ICausalLM model, MuscleTokenizer tokenizer, ITaskDefinition task,
-        IReadOnlyList<TaskExample> examples, EvaluationOptions options, IProgress<(int, int)>? progress)
+        IReadOnlyList<TaskExample> examples, EvaluationOptions options, IProgress<RunEvent>? progress)
     {
         var spec = task.Generation!;
         var generator = new TextGenerator(model, tokenizer);
@@ -136,7 +137,7 @@ public static class TaskEvaluator
             };
             if (scored.Correct is null) line.Remove("correct");
             predictions.Add(new InstancePrediction(line, scored.Correct, score));
-            progress?.Report((i + 1, examples.Count));
+            progress?.Report(new EvaluationProgress(i + 1, examples.Count));
         }
         var metrics = new Dictionary<string, double> { [spec.Metric] = total / examples.Count };
         return new EvaluationSummary(task.Name, examples.Count, metrics, predictions);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Muscle.Adapters;
 using Muscle.Compatibility;
 using Muscle.Distillation;
+using Muscle.Events;
 using Muscle.Infrastructure;
 using Muscle.Reports;
 using Muscle.Tasks;
@@ -48,7 +49,7 @@ public static class AblationPipeline
         return arms;
     }
 
-    public static IReadOnlyList<AblationRow> Run(UpdateRequest r, IReadOnlyList<string> armIds, IProgress<StageProgress>? progress = null)
+    public static IReadOnlyList<AblationRow> Run(UpdateRequest r, IReadOnlyList<string> armIds, IProgress<RunEvent>? progress = null)
     {
         if (r.NewAdapterDir is null) throw new MuscleInputException("ablate needs --new-adapter (the v2 task adapter every arm starts from)");
         var skipped = new List<string>();
@@ -74,8 +75,8 @@ public static class AblationPipeline
                 data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels), r.Training, arm.Loss,
                 strategy = arm.Loss.Strategy.Id,
             }, armCache), skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, r.NewAdapterDir),
-                data, r.Training, arm.Loss, adapterDir, resume, r.DType, UpdatePipeline.Forward(progress, $"train {arm.Name}"),
-                teacherCache: armCache, transfer: transfer));
+                data, r.Training, arm.Loss, adapterDir, resume, r.DType, progress.In($"train {arm.Name}"),
+                teacherCache: armCache, transfer: transfer), progress);
             UpdatePipeline.Predict(r, data.Task, test, arm.Name, r.NewModelDir, adapterDir, skipped, progress);
             var comparison = UpdatePipeline.Compare(predictions, arm.Name);
             CompatibilityReport.Write(Path.Combine(r.OutDir, "reports", arm.Name), comparison);

@@ -1,4 +1,5 @@
 using Muscle.Adapters;
+using Muscle.Events;
 using Muscle.Infrastructure;
 using Muscle.Training;
 using static TorchSharp.torch;
@@ -12,7 +13,7 @@ namespace Muscle.Recipes;
 public static class AdapterTrainer
 {
     public static TrainingResult Train(string modelDir, TaskData data, AdapterTrainingOptions options, string outDir,
-                                       bool resume, ScalarType dtype, IProgress<TrainingProgress>? progress = null,
+                                       bool resume, ScalarType dtype, IProgress<RunEvent>? progress = null,
                                        Device? device = null)
     {
         options.Validate();

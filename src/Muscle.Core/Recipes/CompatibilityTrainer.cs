@@ -1,5 +1,6 @@
 using Muscle.Adapters;
 using Muscle.Distillation;
+using Muscle.Events;
 using Muscle.Infrastructure;
 using Muscle.Training;
 using static TorchSharp.torch;
@@ -15,7 +16,7 @@ public static class CompatibilityTrainer
 {
     public static TrainingResult Train(UpdatePair models, TaskData data, AdapterTrainingOptions options,
                                        CompatibilityLossOptions lossOptions, string outDir, bool resume, ScalarType dtype,
-                                       IProgress<TrainingProgress>? progress = null, Device? device = null,
+                                       IProgress<RunEvent>? progress = null, Device? device = null,
                                        TeacherCacheOptions? teacherCache = null, TransferSet? transfer = null)
     {
         options.Validate();

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Muscle.Distillation;
 using Muscle.Evaluation;
+using Muscle.Events;
 using Muscle.Infrastructure;
 using Muscle.Training;
 using Muscle.World;
@@ -61,7 +62,7 @@ public static class DemoPipeline
         MaxSeqLen = 128, WarmupSteps = 10, WeightDecay = 0, Seed = seed, LossOn = LossOn.Answer, SaveSteps = 100, LogSteps = 10,
     };
 
-    public static DemoResult Run(DemoOptions o, IProgress<StageProgress>? progress = null)
+    public static DemoResult Run(DemoOptions o, IProgress<RunEvent>? progress = null)
     {
         if (o.AdapterSeeds.Count == 0) throw new MuscleInputException("no adapter seed given");
         if (o.Tasks?.FirstOrDefault(t => !WorldFiles.TaskNames.Contains(t)) is { } unknown)
@@ -72,7 +73,7 @@ public static class DemoPipeline
         var worldOptions = (o.Quick ? WorldOptions.Quick : WorldOptions.Default) with { Seed = o.WorldSeed };
         var worldDir = Path.Combine(root, "world");
         // Regenerated every run (under a second, byte-identical): later stages fingerprint its files' contents.
-        progress?.Report(new StageProgress("generate world", 0, 1, null));
+        progress?.Report(new StageStarted("generate world"));
         var world = SyntheticWorld.Generate(worldOptions, worldDir);
         var tasks = world.Tasks.Where(t => o.Tasks is null || o.Tasks.Contains(t.Name)).ToList();
 
@@ -83,17 +84,17 @@ public static class DemoPipeline
         var v2 = Path.Combine(root, "bases", "v2");
         Stages.Run(root, "base-v1", v1, new { recipe, world = Stages.Fingerprint(world.CorpusV1, configPath) }, skipped, resume =>
             Pretrainer.Run(new PretrainSource { CorpusPath = world.CorpusV1, TokenizerDir = world.TokenizerDirectory, ConfigPath = configPath },
-                recipe, v1, resume, ScalarType.Float32, Forward(progress, "pretrain base v1")));
+                recipe, v1, resume, ScalarType.Float32, progress.In("pretrain base v1")), progress);
         Stages.Run(root, "base-v2", v2, new { recipe, world = Stages.Fingerprint(world.Corpus), v1 = Stages.Fingerprint(Path.Combine(v1, "model.safetensors")) },
             skipped, resume => Pretrainer.Run(new PretrainSource { CorpusPath = world.Corpus, TokenizerDir = world.TokenizerDirectory, InitFrom = v1 },
-                recipe, v2, resume, ScalarType.Float32, Forward(progress, "pretrain base v2 (v1 continued)")));
+                recipe, v2, resume, ScalarType.Float32, progress.In("pretrain base v2 (v1 continued)")), progress);
 
         var strategies = o.Strategies ?? (o.Quick ? QuickStrategies : DefaultStrategies);
         var seeds = new List<DemoSeedResult>();
         foreach (var seed in o.AdapterSeeds)
         {
             var seedRoot = Path.Combine(root, $"seed-{seed}");
-            var label = o.AdapterSeeds.Count > 1 ? $"seed {seed}: " : "";
+            var seedProgress = o.AdapterSeeds.Count > 1 ? progress.In($"seed {seed}") : progress;
             var evaluation = new EvaluationOptions { BatchSize = 16, MaxNewTokens = o.Quick ? 24 : 40 };
             var rows = new List<DemoTaskRow>();
             UpdateRequest? mcRequest = null;
@@ -107,7 +108,7 @@ public static class DemoPipeline
                 var data = TaskData.Load(task.TaskFormat, train, null, null, null, adapterRecipe);
                 Stages.Run(seedRoot, $"adapter-v1-{task.Name}", v1Adapter, new { adapterRecipe, v1 = Stages.Fingerprint(Path.Combine(v1, "model.safetensors")), data = Stages.Fingerprint(train) },
                     skipped, resume => AdapterTrainer.Train(v1, data, adapterRecipe, v1Adapter, resume, ScalarType.Float32,
-                        Forward(progress, $"{label}{task.Name}: train v1 adapter")));
+                        seedProgress.In(task.Name).In("train v1 adapter")), seedProgress);
                 var request = new UpdateRequest
                 {
                     OldModelDir = v1, OldAdapterDir = v1Adapter, NewModelDir = v2, Task = task.TaskFormat, TrainFile = train, TestFile = test,
@@ -115,22 +116,15 @@ public static class DemoPipeline
                     Compatibility = new CompatibilityLossOptions { Strategy = CompatibilityStrategies.Default, Temperature = 2 },
                     Evaluation = evaluation,
                 };
-                var result = UpdatePipeline.Run(request, Prefix(progress, label + task.Name));
+                var result = UpdatePipeline.Run(request, seedProgress.In(task.Name));
                 skipped.AddRange(result.SkippedStages.Select(s => $"seed-{seed}/{task.Name}/{s}"));
                 rows.Add(new DemoTaskRow(task.Name, task.TaskFormat, result.Comparison));
                 if (task.TaskFormat == "jsonl-mc") mcRequest = request with { NewAdapterDir = result.NewAdapterDir };
             }
             var ablation = mcRequest is null || strategies.Count == 0 ? [] : AblationPipeline.Run(
-                mcRequest with { OutDir = Path.Combine(seedRoot, "sentiment", "strategies") }, strategies, Prefix(progress, label + "strategies"));
+                mcRequest with { OutDir = Path.Combine(seedRoot, "sentiment", "strategies") }, strategies, seedProgress.In("strategies"));
             seeds.Add(new DemoSeedResult(seed, rows, ablation));
         }
         return new DemoResult(seeds, root, skipped);
     }
-
-    private static IProgress<TrainingProgress>? Forward(IProgress<StageProgress>? progress, string stage) =>
-        progress is null ? null : new SyncProgress<TrainingProgress>(t => progress.Report(new StageProgress(stage, t.Step, t.TotalSteps,
-            t.ValidationLoss is double v ? $"valid {v:F3}" : $"loss {t.Loss:F3} {t.TokensPerSecond:F0} tok/s")));
-
-    private static IProgress<StageProgress>? Prefix(IProgress<StageProgress>? progress, string name) =>
-        progress is null ? null : new SyncProgress<StageProgress>(s => progress.Report(s with { Stage = $"{name}: {s.Stage}" }));
 }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using System.Text.Json;
 using Muscle.Configuration;
+using Muscle.Events;
 using Muscle.IO;
 using Muscle.Infrastructure;
 using Muscle.Models;
@@ -33,7 +34,7 @@ public static class Pretrainer
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     public static PretrainResult Run(PretrainSource source, PretrainOptions options, string outDir, bool resume,
-                                     ScalarType dtype = ScalarType.Float32, IProgress<TrainingProgress>? progress = null,
+                                     ScalarType dtype = ScalarType.Float32, IProgress<RunEvent>? progress = null,
                                      Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -122,7 +123,7 @@ public static class Pretrainer
     private static (long Step, TimeSpan Elapsed) TrainSteps(
         ICausalLM model, PretrainCorpus corpus, PretrainOptions options, AdamW decayed, AdamW plain, PretrainLayout layout,
         JsonObject recipe, List<LossPoint> history, long step, TimeSpan elapsedBefore, string configPath,
-        IProgress<TrainingProgress>? progress)
+        IProgress<RunEvent>? progress)
     {
         var device = model.Device();
         var windows = corpus.WindowCount;
@@ -182,7 +183,7 @@ public static class Pretrainer
                     $"checkpoint (step {lastSaved}) is in {layout.CheckpointDir}: lower --lr or check the data");
             history.Add(new LossPoint(step, mean));
             var elapsed = elapsedBefore + clock.Elapsed;
-            progress?.Report(new TrainingProgress((int)Math.Min(totalEpochs, (first / windows) + 1), totalEpochs, step, totalSteps, mean,
+            progress?.Report(new StepProgress(step, totalSteps, (int)Math.Min(totalEpochs, (first / windows) + 1), totalEpochs, mean,
                 tokensSinceLog / Math.Max(1e-9, logClock.Elapsed.TotalSeconds), elapsed));
             stepsSinceLog = 0;
             tokensSinceLog = 0;

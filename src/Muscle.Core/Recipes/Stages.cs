@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text;
+using Muscle.Events;
 using Muscle.Infrastructure;
 
 namespace Muscle.Recipes;
@@ -17,14 +18,18 @@ public static class Stages
     /// Runs a stage unless its done-marker holds the same input fingerprint. <paramref name="workDir"/> is where the stage
     /// trains (null: nothing to resume): a half-done training there resumes from its last checkpoint; a run killed before
     /// its first checkpoint, or one whose inputs have changed since, is cleared and starts afresh.
+    /// <paramref name="progress"/> hears <see cref="StageStarted"/> before the work and <see cref="StageDone"/> after it,
+    /// or only <see cref="StageDone"/> (reused) when the stage is skipped.
     /// </summary>
-    public static void Run<T>(string outDir, string stage, string? workDir, object inputs, List<string> skipped, Func<bool, T> run)
+    public static void Run<T>(string outDir, string stage, string? workDir, object inputs, List<string> skipped, Func<bool, T> run,
+                              IProgress<RunEvent>? progress = null)
     {
         var marker = Path.Combine(outDir, "stages", stage, DoneFile);
         var fingerprint = JsonSerializer.Serialize(inputs);
         if (File.Exists(marker) && File.ReadAllText(marker) == fingerprint)
         {
             skipped.Add(stage);
+            progress?.Report(new StageDone(stage, Reused: true));
             return;
         }
         var resume = false;
@@ -34,8 +39,10 @@ public static class Stages
             if (!resume) Directory.Delete(workDir, recursive: true);
         }
         if (File.Exists(marker)) File.Delete(marker); // the stage is not done until it finishes again
+        progress?.Report(new StageStarted(stage));
         run(resume);
         AtomicFile.WriteAllText(marker, fingerprint);
+        progress?.Report(new StageDone(stage, Reused: false));
     }
 
     /// <summary>Size, time and a hash of the first MB: enough to notice a replaced file without reading a whole model.</summary>

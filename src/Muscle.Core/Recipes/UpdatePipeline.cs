@@ -2,6 +2,7 @@ using Muscle.Adapters;
 using Muscle.Compatibility;
 using Muscle.Distillation;
 using Muscle.Evaluation;
+using Muscle.Events;
 using Muscle.Infrastructure;
 using Muscle.Predictions;
 using Muscle.Reports;
@@ -17,7 +18,7 @@ namespace Muscle.Recipes;
 /// </summary>
 public static class UpdatePipeline
 {
-    public static UpdateResult Run(UpdateRequest r, IProgress<StageProgress>? progress = null)
+    public static UpdateResult Run(UpdateRequest r, IProgress<RunEvent>? progress = null)
     {
         var skipped = new List<string>();
         r.TeacherCache?.Validate(r.Compatibility.Strategy);
@@ -33,7 +34,7 @@ public static class UpdatePipeline
             var recipe = RecipeOf(r.OldAdapterDir, r.Training);
             newAdapter = Path.Combine(r.OutDir, "new-task-adapter");
             Stages.Run(r.OutDir, "new-task-adapter", newAdapter, new { r.NewModelDir, data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels), recipe }, skipped, resume =>
-                AdapterTrainer.Train(r.NewModelDir, data, recipe, newAdapter, resume, r.DType, Forward(progress, "train v2 task adapter")));
+                AdapterTrainer.Train(r.NewModelDir, data, recipe, newAdapter, resume, r.DType, progress.In("train v2 task adapter")), progress);
         }
 
         // Stage 2: the compatibility adapter.
@@ -44,8 +45,8 @@ public static class UpdatePipeline
             neu = Stages.Fingerprint(Path.Combine(newAdapter, LoraAdapter.WeightsFileName)), data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels),
             r.Training, strategy = r.Compatibility.Strategy.Id, r.Compatibility,
         }, r.TeacherCache), skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, newAdapter),
-            data, r.Training, r.Compatibility, compat, resume, r.DType, Forward(progress, $"train compatibility adapter ({r.Compatibility.Strategy.Id})"),
-            teacherCache: r.TeacherCache, transfer: transfer));
+            data, r.Training, r.Compatibility, compat, resume, r.DType, progress.In($"train compatibility adapter ({r.Compatibility.Strategy.Id})"),
+            teacherCache: r.TeacherCache, transfer: transfer), progress);
 
         // Stage 3: predictions of v1, v2 and the compatibility model on the test set.
         var predictions = Path.Combine(r.OutDir, "predictions");
@@ -61,7 +62,7 @@ public static class UpdatePipeline
 
     /// <summary>A cached stage writing <c>predictions/NAME.jsonl</c>: the model (+ adapter) evaluated on the test set.</summary>
     internal static void Predict(UpdateRequest r, ITaskDefinition task, IReadOnlyList<TaskExample> test, string name, string model,
-                                 string adapter, List<string> skipped, IProgress<StageProgress>? progress)
+                                 string adapter, List<string> skipped, IProgress<RunEvent>? progress)
     {
         var path = Path.Combine(r.OutDir, "predictions", name + ".jsonl");
         Stages.Run(r.OutDir, "predict-" + name, null, new
@@ -71,12 +72,10 @@ public static class UpdatePipeline
         }, skipped, _ =>
         {
             using var tm = TaskModel.Load(model, adapter, r.DType);
-            var stage = $"evaluate {name}";
-            var summary = TaskEvaluator.Evaluate(tm.Model, tm.Tokenizer, task, test, r.Evaluation,
-                new SyncProgress<(int Done, int Total)>(u => progress?.Report(new StageProgress(stage, u.Done, u.Total, null))));
+            var summary = TaskEvaluator.Evaluate(tm.Model, tm.Tokenizer, task, test, r.Evaluation, progress.In($"evaluate {name}"));
             TaskEvaluator.WritePredictions(path, summary);
             return 0;
-        });
+        }, progress);
     }
 
     /// <summary>v1 (old.jsonl) and v2 (new.jsonl) against the compatibility model's predictions, by the compare library.</summary>
@@ -101,9 +100,4 @@ public static class UpdatePipeline
 
     internal static TransferSet? LoadTransfer(UpdateRequest r, TaskData data) =>
         r.TransferFile is null ? null : TransferSet.Load(data, r.TransferFile);
-
-    internal static IProgress<TrainingProgress>? Forward(IProgress<StageProgress>? progress, string stage) =>
-        progress is null ? null : new SyncProgress<TrainingProgress>(t => progress.Report(new StageProgress(stage, t.Step, t.TotalSteps,
-            t.Message?.StartsWith("teacher cache", StringComparison.Ordinal) == true ? t.Message
-            : t.ValidationLoss is double v ? $"epoch {t.Epoch}/{t.Epochs} valid {v:F4}" : $"epoch {t.Epoch}/{t.Epochs} loss {t.Loss:F4} {t.TokensPerSecond:F0} tok/s")));
 }

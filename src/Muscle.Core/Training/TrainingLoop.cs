@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using System.Text.Json;
 using Muscle.Adapters;
+using Muscle.Events;
 using Muscle.IO;
 using Muscle.Infrastructure;
 using Muscle.Models;
@@ -18,7 +19,7 @@ namespace Muscle.Training;
 /// </summary>
 public sealed class TrainingLoop(
     Models.ICausalLM model, LoraAdapter adapter, AdapterTrainingOptions options, ITrainingObjective objective,
-    IProgress<TrainingProgress>? progress = null)
+    IProgress<RunEvent>? progress = null)
 {
     public TrainingResult Run(TrainingRunLayout layout, bool resume, string baseModelName)
     {
@@ -84,7 +85,7 @@ public sealed class TrainingLoop(
                     if (!double.IsFinite(mean))
                         throw new MuscleInputException(
                             $"non-finite training loss at or before step {state.GlobalStep}; stopped. {LastGood(state, layout)}: lower --lr or check the data");
-                    progress?.Report(new TrainingProgress(epoch + 1, options.Epochs, state.GlobalStep, totalSteps, mean,
+                    progress?.Report(new StepProgress(state.GlobalStep, totalSteps, epoch + 1, options.Epochs, mean,
                         tokensSinceLog / Math.Max(1e-9, logClock.Elapsed.TotalSeconds), clock.Elapsed));
                     stepsSinceLog = 0;
                     tokensSinceLog = 0;
@@ -113,9 +114,7 @@ public sealed class TrainingLoop(
                 state.BestEpoch = epoch + 1;
                 adapter.Save(layout.BestDir, baseModelName);
             }
-            progress?.Report(new TrainingProgress(epoch + 1, options.Epochs, state.GlobalStep, totalSteps, double.NaN, 0,
-                clock.Elapsed, validLoss, $"epoch {epoch + 1}: validation loss {validLoss:F4}" +
-                string.Concat(stats.Select(p => $", {p.Key} {p.Value:F4}"))));
+            progress?.Report(new ValidationDone(state.GlobalStep, totalSteps, epoch + 1, options.Epochs, validLoss, stats, clock.Elapsed));
             state.EpochStats.Add(stats);
             logClock.Restart();
             tokensSinceLog = 0;

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text;
 using Muscle.Cli.Infrastructure;
+using Muscle.Events;
 using Muscle.IO;
 using Muscle.Infrastructure;
 using Muscle.Models;
@@ -8,7 +9,6 @@ using Muscle.Pretraining;
 using Muscle.Recipes;
 using Muscle.Tests.Training;
 using Muscle.Tokenization;
-using Muscle.Training;
 
 namespace Muscle.Tests.Pretraining;
 
@@ -126,9 +126,9 @@ public class PretrainerTests(TinyCorpusFixture f) : IClassFixture<TinyCorpusFixt
         Pretrainer.Run(Fresh(), options, straight, resume: false);
 
         var crashed = f.NewDir();
-        var crash = new SyncProgress<TrainingProgress>(p =>
+        var crash = new SyncProgress<RunEvent>(p =>
         {
-            if (p.Step == 7) throw new InvalidOperationException("simulated crash at step 7");
+            if (p is StepProgress { Step: 7 }) throw new InvalidOperationException("simulated crash at step 7");
         });
         Assert.Throws<InvalidOperationException>(() => Pretrainer.Run(Fresh(), options, crashed, resume: false, progress: crash));
         Assert.False(File.Exists(Path.Combine(crashed, "model.safetensors")));
@@ -137,7 +137,7 @@ public class PretrainerTests(TinyCorpusFixture f) : IClassFixture<TinyCorpusFixt
 
         var steps = new List<long>();
         var result = Pretrainer.Run(Fresh(), options, crashed, resume: true,
-            progress: new SyncProgress<TrainingProgress>(p => steps.Add(p.Step)));
+            progress: new SyncProgress<RunEvent>(p => { if (p is StepProgress s) steps.Add(s.Step); }));
         Assert.Equal(5, steps[0]); // continued after the step-4 checkpoint, not from scratch
         Assert.Equal(10, result.Steps);
         Assert.Equal(File.ReadAllBytes(Path.Combine(straight, "model.safetensors")),

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using Muscle.Cli.Infrastructure;
+using Muscle.Distillation;
+using Muscle.Events;
 using Muscle.Infrastructure;
 using Muscle.Recipes;
 
@@ -54,14 +56,14 @@ public class AblateCommandTests(TinyUpdateFixture fx) : IClassFixture<TinyUpdate
             TeacherCache = new Muscle.Distillation.TeacherCacheOptions(cacheDir),
             TransferFile = transfer,
         };
-        var messages = new List<string>();
+        var opened = new List<TeacherCacheReady>();
         var rows = AblationPipeline.Run(request, ["muscle", "focal-lm", "muscle-choice"],
-            new SyncProgress<StageProgress>(p => { if (p.Status?.StartsWith("teacher cache: ") == true) messages.Add($"{p.Stage}: {p.Status}"); }));
+            new SyncProgress<RunEvent>(e => { if (e is TeacherCacheReady ready) opened.Add(ready); }));
         Assert.Equal(3, rows.Count);
-        Assert.Single(messages, m => m.Contains("teacher cache: built") || m.Contains("rebuilt"));
-        Assert.StartsWith("train muscle: teacher cache: built", messages.First(m => m.Contains("built")));
-        Assert.Contains(messages, m => m.StartsWith("train muscle-choice: teacher cache: reused"));
-        Assert.DoesNotContain(messages, m => m.StartsWith("train focal-lm"));
+        Assert.Single(opened, o => o.Status != TeacherCacheStatus.Reused);
+        Assert.Equal((TeacherCacheStatus.Built, "train muscle"), (opened[0].Status, Assert.Single(opened[0].Stage)));
+        Assert.Contains(opened, o => o.Status == TeacherCacheStatus.Reused && o.Stage.SequenceEqual(["train muscle-choice"]));
+        Assert.DoesNotContain(opened, o => o.Stage.Contains("train focal-lm"));
         var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(cacheDir, "manifest.json")))!;
         Assert.True(manifest["tokens"]!.GetValue<bool>());
         Assert.NotNull(manifest["choice_sequences_sha256"]);

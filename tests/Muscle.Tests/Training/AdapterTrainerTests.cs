@@ -1,5 +1,6 @@
 using Muscle.Adapters;
 using Muscle.Cli.Infrastructure;
+using Muscle.Events;
 using Muscle.IO;
 using Muscle.Infrastructure;
 using Muscle.Recipes;
@@ -76,9 +77,9 @@ public class AdapterTrainerTests(TinyWorldFixture world) : IClassFixture<TinyWor
         AdapterTrainer.Train(world.ModelDir, Data(Quick), Quick, straight, resume: false, torch.ScalarType.Float32);
 
         var crashed = NewOut();
-        var crash = new SyncProgress<TrainingProgress>(p =>
+        var crash = new SyncProgress<RunEvent>(p =>
         {
-            if (p.Step == 8) throw new InvalidOperationException("simulated crash at step 8");
+            if (p is StepProgress { Step: 8 }) throw new InvalidOperationException("simulated crash at step 8");
         });
         Assert.Throws<InvalidOperationException>(() =>
             AdapterTrainer.Train(world.ModelDir, Data(Quick), Quick, crashed, resume: false, torch.ScalarType.Float32, crash));
