@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text;
 using Muscle.Infrastructure;
+using Muscle.Training;
 
 namespace Muscle.Recipes;
 
@@ -30,7 +31,7 @@ public static class Stages
         var resume = false;
         if (workDir is not null && Directory.Exists(workDir))
         {
-            resume = !File.Exists(marker) && Directory.Exists(Path.Combine(workDir, "checkpoints", "last"));
+            resume = !File.Exists(marker) && TrainingRunLayout.HasCheckpoint(workDir);
             if (!resume) Directory.Delete(workDir, recursive: true);
         }
         if (File.Exists(marker)) File.Delete(marker); // the stage is not done until it finishes again

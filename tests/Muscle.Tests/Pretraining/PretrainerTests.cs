@@ -142,8 +142,8 @@ public class PretrainerTests(TinyCorpusFixture f) : IClassFixture<TinyCorpusFixt
         Assert.Equal(10, result.Steps);
         Assert.Equal(File.ReadAllBytes(Path.Combine(straight, "model.safetensors")),
                      File.ReadAllBytes(Path.Combine(crashed, "model.safetensors")));
-        Assert.Equal(File.ReadAllBytes(Path.Combine(straight, "checkpoints", "last", PretrainLayout.OptimizerFileName)),
-                     File.ReadAllBytes(Path.Combine(crashed, "checkpoints", "last", PretrainLayout.OptimizerFileName)));
+        Assert.Equal(File.ReadAllBytes(new TrainingRunLayout(straight).OptimizerFile),
+                     File.ReadAllBytes(new TrainingRunLayout(crashed).OptimizerFile));
     }
 
     [Fact]
