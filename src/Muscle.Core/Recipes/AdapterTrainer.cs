@@ -28,8 +28,8 @@ public static class AdapterTrainer
         adapter.RequiresGrad(true);
         adapter.AttachTo(model);
         var split = new TokenizedSplit(train, valid, options.LossOn, tokenizer.PadId ?? tokenizer.EosId ?? 0);
-        var loop = new TrainingLoop(model, adapter, options, new CrossEntropyObjective(model, split), progress);
-        return loop.Run(layout, resume, Path.GetFullPath(modelDir));
+        var loop = TrainingLoop.ForAdapter(model, adapter, options, new CrossEntropyObjective(model, split), Path.GetFullPath(modelDir), progress);
+        return loop.Run(layout, resume);
     }
 
     /// <summary>Refuses to silently overwrite a run: an existing checkpoint needs --resume or another --out.</summary>

@@ -60,8 +60,8 @@ public static class CompatibilityTrainer
         ITrainingObjective objective = choiceLevel
             ? ChoiceObjective(data, lossOptions, newModel, student, split, choices!, choiceScores!, teachers)
             : new CompatibilityObjective(newModel.Model, student, split, teachers, lossOptions, firstTransfer: data.Train.Count);
-        var loop = new TrainingLoop(newModel.Model, student, options, objective, progress);
-        return loop.Run(layout, resume, Path.GetFullPath(models.NewModelDir));
+        var loop = TrainingLoop.ForAdapter(newModel.Model, student, options, objective, Path.GetFullPath(models.NewModelDir), progress);
+        return loop.Run(layout, resume);
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using Muscle.Training;
+
 namespace Muscle.Recipes;
 
 public sealed record PretrainResult(

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text;
 using Muscle.Events;
 using Muscle.Infrastructure;
+using Muscle.Training;
 
 namespace Muscle.Recipes;
 
@@ -35,7 +36,7 @@ public static class Stages
         var resume = false;
         if (workDir is not null && Directory.Exists(workDir))
         {
-            resume = !File.Exists(marker) && Directory.Exists(Path.Combine(workDir, "checkpoints", "last"));
+            resume = !File.Exists(marker) && TrainingRunLayout.HasCheckpoint(workDir);
             if (!resume) Directory.Delete(workDir, recursive: true);
         }
         if (File.Exists(marker)) File.Delete(marker); // the stage is not done until it finishes again

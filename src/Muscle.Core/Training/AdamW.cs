@@ -11,25 +11,36 @@ namespace Muscle.Training;
 public sealed class AdamW : IDisposable
 {
     private readonly Parameter[] _params;
+    private readonly double[] _weightDecay;
     private readonly Tensor[] _expAvg;
     private readonly Tensor[] _expAvgSq;
 
     public AdamW(IEnumerable<Parameter> parameters, double lr, double weightDecay = 0.0,
                  double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
+        : this(parameters.Select(p => (p, weightDecay)), lr, beta1, beta2, eps)
     {
-        _params = parameters.ToArray();
+    }
+
+    /// <summary>
+    /// One optimizer over parameters with their own weight decay (PyTorch's parameter groups); each parameter's update
+    /// reads only its own state, so this equals one optimizer per group stepped together.
+    /// </summary>
+    public AdamW(IEnumerable<(Parameter Parameter, double WeightDecay)> parameters, double lr,
+                 double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
+    {
+        var list = parameters.ToArray();
+        _params = list.Select(p => p.Parameter).ToArray();
+        _weightDecay = list.Select(p => p.WeightDecay).ToArray();
         if (_params.Length == 0) throw new ArgumentException("no trainable parameters", nameof(parameters));
         _expAvg = _params.Select(p => zeros_like(p, dtype: ScalarType.Float32).DetachFromDisposeScope()).ToArray();
         _expAvgSq = _params.Select(p => zeros_like(p, dtype: ScalarType.Float32).DetachFromDisposeScope()).ToArray();
         LearningRate = lr;
-        WeightDecay = weightDecay;
         Beta1 = beta1;
         Beta2 = beta2;
         Eps = eps;
     }
 
     public double LearningRate { get; set; }
-    public double WeightDecay { get; }
     public double Beta1 { get; }
     public double Beta2 { get; }
     public double Eps { get; }
@@ -59,7 +70,7 @@ public sealed class AdamW : IDisposable
             if (g is null) continue;
             var g32 = g.to_type(ScalarType.Float32);
             var p32 = p.dtype == ScalarType.Float32 ? p : p.to_type(ScalarType.Float32);
-            if (WeightDecay != 0) p32.mul_(1 - LearningRate * WeightDecay);
+            if (_weightDecay[i] != 0) p32.mul_(1 - LearningRate * _weightDecay[i]);
             _expAvg[i].mul_(Beta1).add_(g32, alpha: 1 - Beta1);
             _expAvgSq[i].mul_(Beta2).addcmul_(g32, g32, value: 1 - Beta2);
             var denom = (_expAvgSq[i].sqrt() / bc2Sqrt).add_(Eps);

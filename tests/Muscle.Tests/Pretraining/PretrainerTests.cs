@@ -9,6 +9,7 @@ using Muscle.Pretraining;
 using Muscle.Recipes;
 using Muscle.Tests.Training;
 using Muscle.Tokenization;
+using Muscle.Training;
 
 namespace Muscle.Tests.Pretraining;
 
@@ -142,8 +143,8 @@ public class PretrainerTests(TinyCorpusFixture f) : IClassFixture<TinyCorpusFixt
         Assert.Equal(10, result.Steps);
         Assert.Equal(File.ReadAllBytes(Path.Combine(straight, "model.safetensors")),
                      File.ReadAllBytes(Path.Combine(crashed, "model.safetensors")));
-        Assert.Equal(File.ReadAllBytes(Path.Combine(straight, "checkpoints", "last", PretrainLayout.OptimizerFileName)),
-                     File.ReadAllBytes(Path.Combine(crashed, "checkpoints", "last", PretrainLayout.OptimizerFileName)));
+        Assert.Equal(File.ReadAllBytes(new TrainingRunLayout(straight).OptimizerFile),
+                     File.ReadAllBytes(new TrainingRunLayout(crashed).OptimizerFile));
     }
 
     [Fact]

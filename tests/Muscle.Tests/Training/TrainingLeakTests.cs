@@ -31,8 +31,8 @@ public class TrainingLeakTests(TinyUpdateFixture fx) : IClassFixture<TinyUpdateF
                 new ExactTeachers(oldModel.Model, newModel.Model, newModel.Adapter!, student, 2.0), new CompatibilityLossOptions())
             : new CrossEntropyObjective(newModel.Model, split);
         var before = Live;
-        new TrainingLoop(newModel.Model, student, options, objective).Run(
-            new TrainingRunLayout(Path.Combine(fx.Root, $"leak-{muscle}-{epochs}-{Guid.NewGuid():N}")), false, fx.NewModel);
+        TrainingLoop.ForAdapter(newModel.Model, student, options, objective, fx.NewModel).Run(
+            new TrainingRunLayout(Path.Combine(fx.Root, $"leak-{muscle}-{epochs}-{Guid.NewGuid():N}")), false);
 
         return Live - before;
     }

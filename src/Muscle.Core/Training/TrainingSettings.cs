@@ -1,0 +1,68 @@
+using System.Text.Json.Nodes;
+using System.Text.Json;
+
+namespace Muscle.Training;
+
+/// <summary>
+/// How the <see cref="TrainingLoop"/> runs a recipe: AdamW's rate and weight decay, HF's linear warmup/decay, the seed,
+/// the checkpoint and log cadence, and the resolved recipe a checkpoint records and a resume must match.
+/// </summary>
+public sealed record TrainingSettings
+{
+    public required double LearningRate { get; init; }
+    public required double WeightDecay { get; init; }
+    public required long WarmupSteps { get; init; }
+    public required long Seed { get; init; }
+    public required int SaveSteps { get; init; }
+    public required int LogSteps { get; init; }
+
+    /// <summary>Batch size of the validation passes.</summary>
+    public required int ValidationBatchSize { get; init; }
+
+    /// <summary>
+    /// The resolved config and what the run was started on, written into every checkpoint; resuming with a different
+    /// one (outside <see cref="MayChangeOnResume"/>) is refused.
+    /// </summary>
+    public required JsonObject Recipe { get; init; }
+
+    /// <summary>Top-level keys of <see cref="Recipe"/> a resumed run may change (e.g. the save and log intervals).</summary>
+    public IReadOnlyCollection<string> MayChangeOnResume { get; init; } = [];
+
+    /// <summary>
+    /// True: a fresh run seeds torch's RNG with <see cref="Seed"/> when the loop starts. False: the recipe seeded it
+    /// itself, before a random init that must draw from it (pretraining).
+    /// </summary>
+    public bool SeedsTorch { get; init; } = true;
+
+    /// <summary>Also log (and check the loss of) the very first step, as nanoGPT does.</summary>
+    public bool LogsFirstStep { get; init; }
+
+    /// <summary>The adapter recipes' settings: the whole <see cref="AdapterTrainingOptions"/> is the recipe.</summary>
+    public static TrainingSettings For(AdapterTrainingOptions o) => new()
+    {
+        LearningRate = o.LearningRate,
+        WeightDecay = o.WeightDecay,
+        WarmupSteps = o.WarmupSteps,
+        Seed = o.Seed,
+        SaveSteps = o.SaveSteps,
+        LogSteps = o.LogSteps,
+        ValidationBatchSize = o.BatchSize,
+        Recipe = JsonSerializer.SerializeToNode(o)!.AsObject(),
+        // Targets: the checkpoint's adapter fixes them (loading it fails on a mismatch).
+        MayChangeOnResume = [nameof(o.SaveSteps), nameof(o.LogSteps), nameof(o.Epochs), nameof(o.Targets)],
+    };
+
+    /// <summary>True when <paramref name="saved"/> (a checkpoint's recipe) continues this run.</summary>
+    public bool SameRunAs(JsonNode? saved)
+    {
+        if (saved is not JsonObject savedRecipe) return false;
+        return Comparable(savedRecipe) == Comparable(Recipe);
+
+        string Comparable(JsonObject recipe)
+        {
+            var copy = recipe.DeepClone().AsObject();
+            foreach (var key in MayChangeOnResume) copy.Remove(key);
+            return copy.ToJsonString();
+        }
+    }
+}
