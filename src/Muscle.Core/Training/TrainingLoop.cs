@@ -50,6 +50,12 @@ public sealed class TrainingLoop(
 
         using var optimizer = new AdamW(weights.Parameters(settings.WeightDecay), settings.LearningRate);
         var state = new LoopState();
+        // A checkpoint directory without this loop's state file (an older muscle's format) cannot be resumed; starting
+        // from step 0 over it without a word would mix two runs.
+        if (resume && Directory.Exists(layout.CheckpointDir) && !File.Exists(layout.StateFile))
+            throw new MuscleInputException(
+                $"cannot resume: {layout.CheckpointDir} holds no {TrainingRunLayout.StateFileName} (a checkpoint in an older format?); start a new --out",
+                layout.CheckpointDir);
         if (resume && File.Exists(layout.StateFile)) state = Restore(layout, optimizer);
         else if (settings.SeedsTorch) torch.manual_seed(settings.Seed);
         if (plan.ValidatesEachEpoch && double.IsNaN(state.InitialValidLoss)) state.InitialValidLoss = ValidationLoss();

@@ -67,6 +67,18 @@ public class AdapterTrainerTests(TinyWorldFixture world) : IClassFixture<TinyWor
         Assert.All(tm.Model.Module.parameters(), p => Assert.False(p.requires_grad));
     }
 
+    [Fact]
+    public void ResumingFromACheckpointWithoutTrainerStateIsRefusedNotRestarted()
+    {
+        var outDir = NewOut();
+        var checkpoint = new TrainingRunLayout(outDir).CheckpointDir;
+        Directory.CreateDirectory(checkpoint);
+        File.WriteAllText(Path.Combine(checkpoint, "pretrain_state.json"), "{}"); // an older format's checkpoint
+        var e = Assert.Throws<MuscleInputException>(() =>
+            AdapterTrainer.Train(world.ModelDir, Data(Quick), Quick, outDir, resume: true, torch.ScalarType.Float32));
+        Assert.Contains("holds no trainer_state.json", e.Message);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
