@@ -18,19 +18,20 @@ public static class AblateCommand
             Description = $"Comma-separated arms (default: all): {string.Join(", ", AblationPipeline.DefaultArms)}.",
             DefaultValueFactory = _ => string.Join(',', AblationPipeline.DefaultArms),
         };
-        var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N test instances." };
+        var evaluation = new EvaluationOptionSet(withScoring: false);
         var update = new UpdateOptionSet(newAdapterRequired: true, withTest: true);
         var compatibility = new CompatibilityOptionSet(withStrategy: false);
         var recipe = new TrainingOptionSet();
         var weights = new ModelOptionSet(withModel: false);
         var command = new Command("ablate", "Train every compatibility strategy from the same v2 adapter and print Table 7 (ΔNFR_c, Δ%NFR_c, ΔPFR_c, Δacc_c).")
         {
-            output, strategies, limit,
+            output, strategies,
         };
         update.AddTo(command);
         compatibility.AddTo(command);
         recipe.AddTo(command);
         weights.AddTo(command);
+        evaluation.AddTo(command);
         command.SetAction(parse =>
         {
             var request = update.Bind(parse, parse.GetValue(output)!.FullName) with
@@ -38,7 +39,7 @@ public static class AblateCommand
                 Training = recipe.Bind(parse),
                 Compatibility = compatibility.Bind(parse),
                 TeacherCache = compatibility.TeacherCache.Bind(parse),
-                Evaluation = new EvaluationOptions { Limit = parse.GetValue(limit) },
+                Evaluation = evaluation.Bind(parse),
                 DType = weights.Bind(parse).DType,
             };
             using var run = request.ClaimOutputs();

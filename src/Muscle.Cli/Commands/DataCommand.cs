@@ -16,18 +16,13 @@ public static class DataCommand
 
     public static Command Create(CliContext ctx)
     {
-        var task = new Option<string>("--task") { Description = $"Task name: {string.Join(", ", TaskRegistry.Names)}.", Required = true };
-        var path = new Option<string>("--path") { Description = "The task's data file.", Required = true };
-        var labels = new Option<string?>("--labels") { Description = "Labels file, one label a line, for tasks that keep labels apart (piqa)." };
+        var taskFile = new TaskFileOptionSet("--path", "The task's data file.");
 
         var inspect = new Command("inspect", "Print the example count and the first example exactly as the model sees it.");
-        inspect.Options.Add(task);
-        inspect.Options.Add(path);
-        inspect.Options.Add(labels);
+        taskFile.AddTo(inspect);
         inspect.SetAction(parse =>
         {
-            var definition = TaskRegistry.Get(parse.GetValue(task)!);
-            var examples = definition.Load(parse.GetValue(path)!, parse.GetValue(labels));
+            var (definition, examples) = taskFile.Load(parse);
             Write(ctx.Out, definition, examples);
             return MuscleApp.ExitOk;
         });

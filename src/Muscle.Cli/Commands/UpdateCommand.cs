@@ -16,19 +16,20 @@ public static class UpdateCommand
     {
         var output = new Option<DirectoryInfo>("--out") { Description = "Run directory (stages are cached here; rerun to continue).", Required = true };
         var json = new Option<bool>("--json") { Description = "Print the compare JSON (keys of muscle compare --json) as the last line." };
-        var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N test instances." };
+        var evaluation = new EvaluationOptionSet(withScoring: false);
         var update = new UpdateOptionSet(newAdapterRequired: false, withTest: true);
         var compatibility = new CompatibilityOptionSet();
         var recipe = new TrainingOptionSet();
         var weights = new ModelOptionSet(withModel: false);
         var command = new Command("update", "Move a task adapter from base v1 to base v2 compatibly: train v2's adapter (if needed) and the compatibility adapter, evaluate all three, report the flips.")
         {
-            output, json, limit,
+            output, json,
         };
         update.AddTo(command);
         compatibility.AddTo(command);
         recipe.AddTo(command);
         weights.AddTo(command);
+        evaluation.AddTo(command);
         command.SetAction(parse =>
         {
             var request = update.Bind(parse, parse.GetValue(output)!.FullName) with
@@ -36,7 +37,7 @@ public static class UpdateCommand
                 Training = recipe.Bind(parse),
                 Compatibility = compatibility.Bind(parse),
                 TeacherCache = compatibility.TeacherCache.Bind(parse),
-                Evaluation = new EvaluationOptions { Limit = parse.GetValue(limit) },
+                Evaluation = evaluation.Bind(parse),
                 DType = weights.Bind(parse).DType,
             };
             using var run = request.ClaimOutputs();

@@ -7,9 +7,11 @@ namespace Muscle.Cli.Infrastructure;
 /// <summary>The task and its training data, shared by the commands that train an adapter.</summary>
 public sealed class TaskDataOptionSet
 {
-    public Option<string> Task { get; } = new("--task") { Description = $"Task name: {string.Join(", ", TaskRegistry.Names)}.", Required = true };
-    public Option<FileInfo> Train { get; } = new("--train") { Description = "Training data file.", Required = true };
-    public Option<FileInfo?> Labels { get; } = new("--labels") { Description = "Labels file of --train (piqa)." };
+    private readonly TaskFileOptionSet _train = new("--train", "Training data file.");
+
+    public Option<string> Task => _train.Task;
+    public Option<FileInfo> Train => _train.Data;
+    public Option<FileInfo?> Labels => _train.Labels;
     public Option<FileInfo?> Valid { get; } = new("--valid") { Description = "Validation file (default: 20% of --train, seeded)." };
     public Option<FileInfo?> ValidLabels { get; } = new("--valid-labels") { Description = "Labels file of --valid (piqa)." };
 
