@@ -29,7 +29,8 @@ public static class MuscleApp
         var ctx = new CliContext(stdout, stderr, progressConsole);
         foreach (var command in CommandCatalog.All(ctx)) root.Subcommands.Add(command);
 
-        var parse = root.Parse(args);
+        // `muscle` alone asks for nothing: show the commands instead of a parse error.
+        var parse = root.Parse(args.Length == 0 ? ["--help"] : args);
         var isVerbose = parse.GetValue(verbose);
         if (parse.Errors.Count > 0)
         {

@@ -111,6 +111,7 @@ public sealed class OptionSetTests
     }
 
     [Theory]
+    [InlineData]
     [InlineData("--help")]
     [InlineData("update", "--help")]
     [InlineData("ablate", "--help")]
@@ -121,6 +122,6 @@ public sealed class OptionSetTests
         using var stderr = new StringWriter();
         Assert.Equal(0, MuscleApp.Run(args, stdout, stderr));
         Assert.Equal("", stderr.ToString());
-        Assert.Contains(args.Length == 1 ? "update" : "--focal-beta", stdout.ToString());
+        Assert.Contains(args.Length <= 1 ? "update" : "--focal-beta", stdout.ToString()); // `muscle` alone lists the commands
     }
 }
