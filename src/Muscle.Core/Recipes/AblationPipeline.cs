@@ -79,7 +79,7 @@ public static class AblationPipeline
                 teacherCache: armCache, transfer: transfer), progress);
             UpdatePipeline.Predict(r, data.Task, test, arm.Name, r.NewModelDir, adapterDir, skipped, progress);
             var comparison = UpdatePipeline.Compare(predictions, arm.Name);
-            CompatibilityReport.Write(Path.Combine(r.OutDir, "reports", arm.Name), comparison);
+            CompatibilityReport.Write(Path.Combine(r.OutDir, "reports", arm.Name), comparison, UpdatePipeline.ReportContextOf(r, arm.Name));
             rows.Add(Row(arm.Name, comparison));
         }
         var results = new JsonObject
@@ -97,8 +97,14 @@ public static class AblationPipeline
             }).ToArray()),
         };
         AtomicFile.WriteAllText(Path.Combine(r.OutDir, "results.json"), results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        RunIndex.Write(r.OutDir, $"Strategies on {r.TaskLabel ?? r.Task}", IndexEntries(r, rows, ""));
         return rows;
     }
+
+    /// <summary>The arms' rows on a run index, linking <c>{prefix}reports/ARM/report.html</c>.</summary>
+    public static IReadOnlyList<RunIndexEntry> IndexEntries(UpdateRequest r, IEnumerable<AblationRow> rows, string prefix) =>
+        rows.Select(row => new RunIndexEntry($"Strategies on {r.TaskLabel ?? r.Task}", $"{prefix}reports/{row.Arm}/report.html",
+            UpdatePipeline.ReportContextOf(r, row.Arm), row.Comparison)).ToList();
 
     /// <summary>focal-lm matches the old model's full logits, which no cache keeps: that arm alone runs exact teachers.</summary>
     private static bool UsesCache(AblationArm arm) => arm.Loss.Strategy.UsesTeacherCache;

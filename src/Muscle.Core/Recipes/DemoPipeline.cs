@@ -3,6 +3,7 @@ using Muscle.Distillation;
 using Muscle.Evaluation;
 using Muscle.Events;
 using Muscle.Infrastructure;
+using Muscle.Reports;
 using Muscle.Training;
 using Muscle.World;
 using static TorchSharp.torch;
@@ -91,6 +92,7 @@ public static class DemoPipeline
 
         var strategies = o.Strategies ?? (o.Quick ? QuickStrategies : DefaultStrategies);
         var seeds = new List<DemoSeedResult>();
+        var index = new List<RunIndexEntry>();
         foreach (var seed in o.AdapterSeeds)
         {
             var seedRoot = Path.Combine(root, $"seed-{seed}");
@@ -111,7 +113,7 @@ public static class DemoPipeline
                         seedProgress.In(task.Name).In("train v1 adapter")), seedProgress);
                 var request = new UpdateRequest
                 {
-                    OldModelDir = v1, OldAdapterDir = v1Adapter, NewModelDir = v2, Task = task.TaskFormat, TrainFile = train, TestFile = test,
+                    OldModelDir = v1, OldAdapterDir = v1Adapter, NewModelDir = v2, Task = task.TaskFormat, TaskLabel = task.Name, TrainFile = train, TestFile = test,
                     OutDir = Path.Combine(taskDir, "update"), Training = adapterRecipe,
                     Compatibility = new CompatibilityLossOptions { Strategy = CompatibilityStrategies.Default, Temperature = 2 },
                     Evaluation = evaluation,
@@ -119,12 +121,17 @@ public static class DemoPipeline
                 var result = UpdatePipeline.Run(request, seedProgress.In(task.Name));
                 skipped.AddRange(result.SkippedStages.Select(s => $"seed-{seed}/{task.Name}/{s}"));
                 rows.Add(new DemoTaskRow(task.Name, task.TaskFormat, result.Comparison));
+                index.Add(new RunIndexEntry("Tasks: v1 → v2 with the default strategy", $"seed-{seed}/{task.Name}/update/report/report.html",
+                    UpdatePipeline.ReportContextOf(request, request.Compatibility.Strategy.Id), result.Comparison));
                 if (task.TaskFormat == "jsonl-mc") mcRequest = request with { NewAdapterDir = result.NewAdapterDir };
             }
             var ablation = mcRequest is null || strategies.Count == 0 ? [] : AblationPipeline.Run(
                 mcRequest with { OutDir = Path.Combine(seedRoot, "sentiment", "strategies") }, strategies, seedProgress.In("strategies"));
             seeds.Add(new DemoSeedResult(seed, rows, ablation));
+            if (mcRequest is not null) index.AddRange(AblationPipeline.IndexEntries(mcRequest, ablation, $"seed-{seed}/sentiment/strategies/"));
         }
+        RunIndex.Write(root, "muscle demo", index, $"Synthetic world seed {o.WorldSeed}; adapter seeds {string.Join(", ", o.AdapterSeeds)}"
+                                                  + (o.Quick ? "; quick recipe (too weak for the effect)" : "") + ".");
         return new DemoResult(seeds, root, skipped);
     }
 }

@@ -56,7 +56,9 @@ public static class UpdatePipeline
         // Stage 4: the comparison (cheap: always recomputed from the prediction files).
         var comparison = Compare(predictions, "compat");
         var report = Path.Combine(r.OutDir, "report");
-        CompatibilityReport.Write(report, comparison);
+        var context = ReportContextOf(r, r.Compatibility.Strategy.Id);
+        CompatibilityReport.Write(report, comparison, context);
+        RunIndex.Write(r.OutDir, $"Update run: {context.Task}", [new RunIndexEntry("Update", "report/report.html", context, comparison)]);
         return new UpdateResult(newAdapter, compat, predictions, report, comparison, skipped);
     }
 
@@ -84,6 +86,10 @@ public static class UpdatePipeline
             PredictionReader.Read(Path.Combine(predictionsDir, "old.jsonl")),
             PredictionReader.Read(Path.Combine(predictionsDir, "new.jsonl")),
             PredictionReader.Read(Path.Combine(predictionsDir, compatName + ".jsonl"))), CompareMetric.Auto);
+
+    /// <summary>What a report of this request is about: the task, the base models' directory names, the strategy and the seed.</summary>
+    public static ReportContext ReportContextOf(UpdateRequest r, string strategy) => new(
+        r.TaskLabel ?? r.Task, ReportContext.ModelName(r.OldModelDir), ReportContext.ModelName(r.NewModelDir), strategy, r.Training.Seed);
 
     /// <summary>v1's recipe for the v2 adapter: v1's LoRA rank, alpha, dropout and targets; the given training options.</summary>
     public static AdapterTrainingOptions RecipeOf(string oldAdapterDir, AdapterTrainingOptions given) =>

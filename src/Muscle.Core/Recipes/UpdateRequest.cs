@@ -15,6 +15,9 @@ public sealed record UpdateRequest
     /// <summary>Null: train the v2 task adapter with v1's recipe first.</summary>
     public string? NewAdapterDir { get; init; }
     public required string Task { get; init; }
+
+    /// <summary>The task's name in report titles (e.g. the demo's "sentiment" for a <c>jsonl-mc</c> task); null: <see cref="Task"/>.</summary>
+    public string? TaskLabel { get; init; }
     public required string TrainFile { get; init; }
     public string? TrainLabels { get; init; }
     public string? ValidFile { get; init; }

@@ -5,13 +5,10 @@ using Muscle.Compatibility;
 
 namespace Muscle.Reports;
 
-/// <summary>One line of the human-readable summary: a metric name, its value as text, and a 95% interval if any.</summary>
-public sealed record SummaryRow(string Name, string Value, string Interval = "");
-
 /// <summary>
 /// The summary of a comparison in the two forms users see: the snake_case JSON object of <c>muscle compare
 /// --json</c> (rates as fractions in [0, 1]; <c>delta_pct_nfr_c</c> is a percentage; undefined values are null)
-/// and rows with percentages for tables.
+/// and rows for tables, rates in % and differences of rates in percentage points ("pts").
 /// </summary>
 public static class ComparisonSummary
 {
@@ -23,7 +20,7 @@ public static class ComparisonSummary
         return Encoding.UTF8.GetString(ms.ToArray());
     }
 
-    /// <summary>Writes exactly the keys issue 4 specifies, in its order.</summary>
+    /// <summary>Writes the summary keys in a fixed order (the order of <c>muscle compare --json</c>).</summary>
     public static void WriteJson(Utf8JsonWriter w, ComparisonResult r)
     {
         w.WriteStartObject();
@@ -102,7 +99,7 @@ public static class ComparisonSummary
             if (r.Deltas is { } x)
             {
                 rows.Add(new("acc_c", Pct(x.AccC), Ci(r.DiscreteCompat!.AccNewInterval)));
-                CompatRows(rows, r, x, Pct);
+                CompatRows(rows, r, x, Pts);
             }
         }
         else
@@ -114,35 +111,45 @@ public static class ComparisonSummary
             rows.Add(new("score_new (mean S)", sv(c.ScoreNew)));
             rows.Add(new("PFR (D > 0)", Pct(c.Pfr), Ci(c.PfrInterval)));
             rows.Add(new("NFR (D < 0)", Pct(c.Nfr), Ci(c.NfrInterval)));
-            rows.Add(new("m_g (mean gain)", sv(c.Mg)));
-            rows.Add(new("m_r (mean drop)", sv(c.Mr)));
+            // m_g and m_r are means of S differences: points of the metric (raw for a file's own score).
+            Func<double?, string> dv = r.Metric == CompareMetric.Score ? Raw : Pts;
+            rows.Add(new("m_g (mean gain)", dv(c.Mg)));
+            rows.Add(new("m_r (mean drop)", dv(c.Mr)));
             if (r.Deltas is { } x)
             {
                 rows.Add(new("score_c (mean S)", sv(x.AccC)));
-                CompatRows(rows, r, x, sv);
-                rows.Add(new("Δm_g", sv(x.DeltaMg)));
-                rows.Add(new("Δm_r", sv(x.DeltaMr)));
+                CompatRows(rows, r, x, dv);
+                rows.Add(new("Δm_g", dv(x.DeltaMg)));
+                rows.Add(new("Δm_r", dv(x.DeltaMr)));
             }
         }
         return rows;
     }
 
-    private static void CompatRows(List<SummaryRow> rows, ComparisonResult r, CompatibilityDeltas x, Func<double?, string> sv)
+    /// <param name="dv">Formats a difference of scores: points, or raw for a file's own score.</param>
+    private static void CompatRows(List<SummaryRow> rows, ComparisonResult r, CompatibilityDeltas x, Func<double?, string> dv)
     {
         var nfrCi = r.DiscreteCompat?.NfrInterval ?? r.ContinuousCompat!.NfrInterval;
         var pfrCi = r.DiscreteCompat?.PfrInterval ?? r.ContinuousCompat!.PfrInterval;
-        rows.Add(new(r.Discrete is null ? "Δscore_c (c − new)" : "Δacc_c (c − new, points)", sv(x.DeltaAccC)));
+        rows.Add(new(r.Discrete is null ? "Δscore_c (c − new)" : "Δacc_c (c − new, points)", dv(x.DeltaAccC)));
         rows.Add(new("NFR_c (old vs c)", Pct(x.NfrC), Ci(nfrCi)));
-        rows.Add(new("ΔNFR_c (points)", Pct(x.DeltaNfrC)));
-        rows.Add(new("Δ%NFR_c", x.DeltaPctNfrC is { } p ? p.ToString("0.00", CultureInfo.InvariantCulture) + " %" : "n/a"));
+        rows.Add(new("ΔNFR_c (points)", Pts(x.DeltaNfrC)));
+        rows.Add(new("Δ%NFR_c (relative to NFR)", x.DeltaPctNfrC is { } p ? p.ToString("0.00", CultureInfo.InvariantCulture) + " %" : "n/a"));
         rows.Add(new("PFR_c (old vs c)", Pct(x.PfrC), Ci(pfrCi)));
-        rows.Add(new("ΔPFR_c (points)", Pct(x.DeltaPfrC)));
+        rows.Add(new("ΔPFR_c (points)", Pts(x.DeltaPfrC)));
         rows.Add(new("McNemar exact p (negative flips new vs c)", P(r.CompatMcNemarP!.Value)));
     }
 
     /// <summary>A fraction as a percentage with 2 decimals; "n/a" when undefined.</summary>
     public static string Pct(double? fraction) =>
         fraction is { } f ? (100 * f).ToString("0.00", CultureInfo.InvariantCulture) + " %" : "n/a";
+
+    /// <summary>
+    /// A difference of two rates (fractions) in percentage points with its sign and 2 decimals ("+1.00 pts", "-0.50 pts");
+    /// "n/a" when undefined. Points are not percent: 10 % → 12 % is +2 pts but +20 %.
+    /// </summary>
+    public static string Pts(double? fraction) =>
+        fraction is { } f ? (100 * f).ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture) + " pts" : "n/a";
 
     private static string Raw(double? v) => v is { } x ? x.ToString("0.0000", CultureInfo.InvariantCulture) : "n/a";
 

@@ -70,4 +70,21 @@ public class PairedBootstrapTests
         Assert.Equal(0.5, b.Nfr.Lower, 12);
         Assert.Equal(0.5, b.Nfr.Upper, 12);
     }
+
+    [Fact]
+    public void CompatEffectIsPairedAndDeterministic()
+    {
+        double[] old = [.. Enumerable.Repeat(1.0, 100)];
+        double[] @new = [.. Enumerable.Range(0, 100).Select(i => i % 5 == 0 ? 0.0 : 1.0)];
+        // The same model as "new": NFR_c − NFR is 0 in every resample, however wide NFR's own interval is.
+        var same = PairedBootstrap.CompatEffect(old, @new, @new, 500, 7);
+        Assert.Equal(new RateInterval(0, 0), same.DeltaNfrC);
+        Assert.Equal(new RateInterval(0, 0), same.DeltaPctNfrC);
+        Assert.True(same.Nfr.Lower < 0.2 && same.Nfr.Upper > 0.2);
+        Assert.Equal(same, PairedBootstrap.CompatEffect(old, @new, @new, 500, 7));
+        // A fix that removes every flip: Δ%NFR_c is −100 % in every resample that has a flip.
+        var fixedAll = PairedBootstrap.CompatEffect(old, @new, old, 500, 7);
+        Assert.Equal(new RateInterval(-100, -100), fixedAll.DeltaPctNfrC);
+        Assert.True(fixedAll.DeltaNfrC.Upper < 0);
+    }
 }

@@ -30,8 +30,16 @@ public class DemoSmokeTests
                 Assert.True(counts[0] > 0);
                 var report = JsonNode.Parse(File.ReadAllText(Path.Combine(update, "report", "report.json")))!;
                 Assert.NotNull(report);
-                Assert.True(File.Exists(Path.Combine(update, "report", "report.html")));
+                var html = File.ReadAllText(Path.Combine(update, "report", "report.html"));
+                Assert.Contains($"<h1>{task}: v1 → v2, strategy muscle</h1>", html); // the title names task, models, strategy
+                Assert.Contains("Verdict: ", html);
             }
+            // The run's front page links every task's and every strategy's report.
+            var index = File.ReadAllText(Path.Combine(dir, "index.html"));
+            foreach (var task in new[] { "sentiment", "arithmetic", "dialogue" })
+                Assert.Contains($"href=\"seed-42/{task}/update/report/report.html\"", index);
+            foreach (var arm in new[] { "muscle", "focal-choice" })
+                Assert.Contains($"href=\"seed-42/sentiment/strategies/reports/{arm}/report.html\"", index);
             foreach (var col in new[] { "NFR", "ΔNFR_c", "Δ%NFR_c", "Δm_g" }) Assert.Contains(col, output);
             var results = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "seed-42", "sentiment", "strategies", "results.json")))!;
             Assert.Equal(2, results["arms"]!.AsArray().Count);

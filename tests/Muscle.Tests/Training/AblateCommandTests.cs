@@ -28,6 +28,9 @@ public class AblateCommandTests(TinyUpdateFixture fx) : IClassFixture<TinyUpdate
         var results = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "results.json")))!;
         var arms = results["arms"]!.AsArray().Select(a => a!["arm"]!.GetValue<string>()).ToList();
         Assert.Equal(["vanilla", "muscle+ce", "token-ll", "focal-choice"], arms);
+        var index = File.ReadAllText(Path.Combine(outDir, "index.html"));
+        foreach (var arm in arms) Assert.Contains($"href=\"reports/{arm}/report.html\"", index);
+        Assert.Contains("strategy token-ll</h1>", File.ReadAllText(Path.Combine(outDir, "reports", "token-ll", "report.html")));
         // The deltas are the compare library's: Δacc_c = acc_compat − acc_new for every arm.
         foreach (var arm in results["arms"]!.AsArray())
         {

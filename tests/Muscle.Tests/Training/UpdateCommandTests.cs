@@ -32,7 +32,7 @@ public class UpdateCommandTests(TinyUpdateFixture fx) : IClassFixture<TinyUpdate
         Assert.Equal(30, json["n"]!.GetValue<int>());
         Assert.Contains("NFR_c", output);
         foreach (var f in new[] { "new-task-adapter/adapter_model.safetensors", "compat-adapter/adapter_model.safetensors",
-                                  "predictions/old.jsonl", "predictions/new.jsonl", "predictions/compat.jsonl", "report/report.html" })
+                                  "predictions/old.jsonl", "predictions/new.jsonl", "predictions/compat.jsonl", "report/report.html", "index.html" })
             Assert.True(File.Exists(Path.Combine(outDir, f)), f);
 
         // A rerun reuses every finished stage and prints the same comparison.
