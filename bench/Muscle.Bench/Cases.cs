@@ -40,12 +40,12 @@ public static class Cases
     {
         torch.manual_seed(42);
         using var model = CausalLMFactory.Create(bm.Config, dtype: dtype);
-        using var adapter = lora ? LoraAdapter.Create(model, Lora, 42) : null;
+        if (lora) model.Freeze(); // before the adapter is added: Freeze reaches every parameter of the model
+        using var adapter = lora ? model.AddAdapter(TaskModel.AdapterName, Lora, 42) : null;
         List<Parameter> trainable;
         if (adapter is not null)
         {
-            model.Freeze();
-            adapter.AttachTo(model);
+            model.SetAdapter(adapter.Name);
             adapter.Train(true);
             trainable = adapter.Parameters().ToList();
         }

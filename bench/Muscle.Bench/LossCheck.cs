@@ -25,16 +25,16 @@ public static class LossCheck
         manual_seed(42);
         using var model = CausalLMFactory.Create(bm.Config, dtype: ScalarType.Float32);
         model.Freeze();
-        using var adapter = LoraAdapter.Create(model, Cases.Lora, 7);
+        using var adapter = model.AddAdapter(TaskModel.AdapterName, Cases.Lora, 7);
         // Give B a non-zero start so step 1 already exercises both LoRA factors and the frozen path's gradients.
         using (no_grad()) foreach (var layer in adapter.Layers.Values) layer.B.normal_(0, 0.02);
-        adapter.AttachTo(model);
+        model.SetAdapter(adapter.Name);
         adapter.Train(true);
         var ids = BenchData.TrainIds(bm.Batch, bm.Seq, bm.Config.VocabSize);
         using var batch = TrainBatch.FromIds(ids, bm.Batch, bm.Seq);
 
         var export = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var (k, v) in model.Module.state_dict()) export[k] = v;
+        foreach (var (k, v) in model.BaseStateDict()) export[k] = v;
         foreach (var (k, v) in adapter.StateDict()) export[k] = v;
         export["input_ids"] = batch.InputIds;
         Safetensors.Save(Path.Combine(dir, "init.safetensors"), export);

@@ -5,6 +5,7 @@ using Muscle.Adapters;
 using Muscle.Distillation;
 using Muscle.IO;
 using Muscle.Models;
+using Muscle.Recipes;
 using Muscle.Tokenization;
 using Muscle.Training;
 using static TorchSharp.torch;
@@ -28,14 +29,14 @@ public static class MuscleStep
         manual_seed(43);
         using var oldModel = CausalLMFactory.Create(bm.Config, dtype: dtype);
         oldModel.Freeze();
-        using var oldAdapter = LoraAdapter.Create(oldModel, Cases.Lora, 1);
-        oldAdapter.AttachTo(oldModel);
+        using var oldAdapter = oldModel.AddAdapter(TaskModel.AdapterName, Cases.Lora, 1);
+        oldModel.SetAdapter(oldAdapter.Name);
         manual_seed(42);
         using var newModel = CausalLMFactory.Create(bm.Config, dtype: dtype);
         newModel.Freeze();
-        using var newTask = LoraAdapter.Create(newModel, Cases.Lora, 2);
-        using var student = newTask.Clone();
-        var teachers = new ExactTeachers(oldModel, newModel, newTask, student, Options.Temperature);
+        using var newTask = newModel.AddAdapter(TaskModel.AdapterName, Cases.Lora, 2);
+        using var student = newTask.Clone(CompatibilityTrainer.StudentAdapterName);
+        var teachers = new ExactTeachers(oldModel, newModel, newTask.Name, student.Name, Options.Temperature);
         using var batch = CausalBatch.Build(Sequences(bm), LossOn.All, padId: 0, CPU);
         return Measure("muscle-exact", bm, newModel, student, teachers, batch);
     }
@@ -59,7 +60,7 @@ public static class MuscleStep
             using var cache = TeacherCache.Open(new TeacherCacheOptions(Path.Combine(root, "cache")), models, newTask, split,
                                                 bm.Seq, bm.Batch, Options.Temperature, dtype,
                                                 loadOld: () => TaskModel.Load(models.OldModelDir, models.OldAdapterDir, dtype));
-            using var student = newTask.Adapter!.Clone();
+            using var student = newTask.Adapter!.Clone(CompatibilityTrainer.StudentAdapterName);
             using var batch = split.TrainBatch(Enumerable.Range(0, bm.Batch).ToList(), CPU);
             return Measure("muscle-cache", bm, newTask.Model, student, cache, batch);
         }
@@ -79,7 +80,7 @@ public static class MuscleStep
     private static Measurement Measure(string name, BenchModel bm, ICausalLM newModel, LoraAdapter student, ITeacherSource teachers,
                                        CausalBatch batch)
     {
-        student.AttachTo(newModel);
+        newModel.SetAdapter(student.Name);
         student.Train(true);
         using var opt = new AdamW(student.Parameters(), Cases.TrainLr);
         var items = Enumerable.Range(0, bm.Batch).ToList();
@@ -97,7 +98,7 @@ public static class MuscleStep
             using (var scope = NewDisposeScope())
             {
                 var (oldT, newT) = teachers.Teachers(batch, items, training: true, needOld: true, needNew: true);
-                student.AttachTo(newModel);
+                newModel.SetAdapter(student.Name);
                 var logits = ExactTeachers.CountedLogits(newModel, batch); // [N, V]
                 var terms = CompatibilityLoss.Compute(logits, batch.CountedLabels(), batch.CountedSequence, batch.Sequences,
                                                       oldT!, newT!, Options);
@@ -129,7 +130,7 @@ public static class MuscleStep
                                                   .ToDictionary(p => p.Key, p => p.Value));
         WriteByteTokenizer(dir);
         var adapterDir = dir + "-adapter";
-        using var adapter = LoraAdapter.Create(model, Cases.Lora, adapterSeed);
+        using var adapter = model.AddAdapter(TaskModel.AdapterName, Cases.Lora, adapterSeed);
         adapter.Save(adapterDir);
         return (dir, adapterDir);
     }

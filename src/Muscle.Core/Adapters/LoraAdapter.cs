@@ -2,6 +2,7 @@ using System.Text.Json;
 using Muscle.IO;
 using Muscle.Infrastructure;
 using Muscle.Models;
+using Muscle.Modules;
 using TorchSharp.Modules;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -9,26 +10,37 @@ using static TorchSharp.torch;
 namespace Muscle.Adapters;
 
 /// <summary>
-/// A set of LoRA layers keyed by HF module path, saved and loaded in PEFT's layout:
-/// <c>adapter_config.json</c> + <c>adapter_model.safetensors</c> with keys
-/// <c>base_model.model.&lt;module path&gt;.lora_A.weight</c> / <c>.lora_B.weight</c>.
-/// Several adapters may exist for one base; <see cref="AttachTo"/> plugs one in (teacher and student can share a base).
+/// A named LoRA adapter of a model: its layers are registered children of the model's linear layers
+/// (<c>&lt;module path&gt;.adapters.&lt;name&gt;.lora_A.weight</c>), so the model's train/eval, to() and Dispose()
+/// reach them. This handle holds the adapter's name, its PEFT config and its layers keyed by HF module path; it saves
+/// and loads PEFT's layout: <c>adapter_config.json</c> + <c>adapter_model.safetensors</c> with keys
+/// <c>base_model.model.&lt;module path&gt;.lora_A.weight</c> / <c>.lora_B.weight</c> (the name segment stripped).
+/// Several adapters may live on one base (teacher and student share it); <see cref="ModelAdapters.SetAdapter"/> picks
+/// the active one by name. Disposing the handle deletes the adapter from the model.
 /// </summary>
 public sealed class LoraAdapter : IDisposable
 {
     public const string WeightsFileName = "adapter_model.safetensors";
     private const string KeyPrefix = "base_model.model.";
 
+    private readonly ICausalLM _model;
     private readonly SortedDictionary<string, LoraLayer> _layers;
 
-    private LoraAdapter(LoraConfig config, SortedDictionary<string, LoraLayer> layers)
+    /// <summary>Registers <paramref name="layers"/> in <paramref name="model"/>'s linears under <paramref name="name"/>.</summary>
+    private LoraAdapter(ICausalLM model, string name, LoraConfig config, SortedDictionary<string, LoraLayer> layers)
     {
+        _model = model;
+        Name = name;
         Config = config;
         _layers = layers;
-        // The layers are not children of the base model, so its eval() cannot reach them: start in eval mode
-        // (dropout off) and let trainers switch to training explicitly.
+        var linears = model.AdaptableLinears();
+        foreach (var (path, layer) in layers) linears[path].AddAdapter(name, layer);
+        // A new adapter starts in eval mode (dropout off); trainers switch it to training after the base's eval().
         Train(false);
     }
+
+    /// <summary>The adapter's name in the model (PEFT's <c>adapter_name</c>); a state-dict key segment, never in the files.</summary>
+    public string Name { get; }
 
     public LoraConfig Config { get; }
 
@@ -41,9 +53,13 @@ public sealed class LoraAdapter : IDisposable
     /// <summary>Module path (e.g. <c>model.layers.0.self_attn.q_proj</c>) → its LoRA layer.</summary>
     public IReadOnlyDictionary<string, LoraLayer> Layers => _layers;
 
-    /// <summary>A fresh adapter for <paramref name="model"/>: A Kaiming-uniform from <paramref name="seed"/>, B zero.</summary>
-    public static LoraAdapter Create(ICausalLM model, LoraConfig config, long seed)
+    /// <summary>
+    /// A fresh adapter named <paramref name="name"/> in <paramref name="model"/>: A Kaiming-uniform from
+    /// <paramref name="seed"/>, B zero. It is not activated (<see cref="ModelAdapters.SetAdapter"/>).
+    /// </summary>
+    public static LoraAdapter Create(ICausalLM model, string name, LoraConfig config, long seed)
     {
+        ModelAdapters.CheckNewName(model, name);
         config.Validate("LoRA options");
         var targets = model.AdaptableLinears().Where(p => config.Targets(p.Key)).ToList();
         if (targets.Count == 0)
@@ -61,16 +77,17 @@ public sealed class LoraAdapter : IDisposable
         }
         // PEFT saves "all-linear" expanded to the leaf names it matched; do the same so PEFT reads back the same targets.
         var leafNames = layers.Keys.Select(k => k[(k.LastIndexOf('.') + 1)..]).Distinct().Order(StringComparer.Ordinal).ToList();
-        return new LoraAdapter(config with { TargetModules = leafNames, TargetRegex = null, FanInFanOut = targets[0].Value.IsConv1D }, layers);
+        return new LoraAdapter(model, name, config with { TargetModules = leafNames, TargetRegex = null, FanInFanOut = targets[0].Value.IsConv1D }, layers);
     }
 
     /// <summary>
-    /// Loads a PEFT adapter directory and checks it against <paramref name="model"/> as PEFT would build it: the modules
-    /// with weights must be exactly the linear layers the config targets (<see cref="LoraConfig.Match"/>), and each pair
-    /// must have the config's rank: A [r, in], B [out, r].
+    /// Loads a PEFT adapter directory into <paramref name="model"/> as adapter <paramref name="name"/> (not activated),
+    /// checked as PEFT would build it: the modules with weights must be exactly the linear layers the config targets
+    /// (<see cref="LoraConfig.Match"/>), and each pair must have the config's rank: A [r, in], B [out, r].
     /// </summary>
-    public static LoraAdapter Load(string dir, ICausalLM model)
+    public static LoraAdapter Load(string dir, ICausalLM model, string name)
     {
+        ModelAdapters.CheckNewName(model, name);
         var configPath = Path.Combine(dir, LoraConfig.FileName);
         var config = LoraConfig.Load(dir).WithDefaultTargetsFor(model.Config.Architecture, configPath);
         var weightsPath = Path.Combine(dir, WeightsFileName);
@@ -123,7 +140,7 @@ public sealed class LoraAdapter : IDisposable
             layer.to(AdapterDType).to(linear.Weight.device);
             layers[path] = layer;
         }
-        return new LoraAdapter(config, layers);
+        return new LoraAdapter(model, name, config, layers);
     }
 
     private static (string Path, string Part) SplitKey(string key, string file)
@@ -136,15 +153,23 @@ public sealed class LoraAdapter : IDisposable
 
     private static string Shape(Tensor t) => "[" + string.Join(", ", t.shape) + "]";
 
-    /// <summary>PEFT's key → tensor map (aliases of the live parameters; do not dispose them).</summary>
+    /// <summary>
+    /// PEFT's key → tensor map (aliases of the live parameters; do not dispose them): this adapter's entries of the
+    /// model's state dict, <c>&lt;path&gt;.adapters.&lt;name&gt;.lora_A.weight</c>, with the name segment stripped and
+    /// PEFT's <c>base_model.model.</c> prefix added.
+    /// </summary>
     public Dictionary<string, Tensor> StateDict()
     {
+        var segment = "." + AdaptableLinear.AdaptersKey + "." + Name + ".";
         var d = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var (path, layer) in _layers)
+        foreach (var (key, tensor) in _model.Module.state_dict())
         {
-            d[KeyPrefix + path + ".lora_A.weight"] = layer.A;
-            d[KeyPrefix + path + ".lora_B.weight"] = layer.B;
+            var at = key.IndexOf(segment, StringComparison.Ordinal);
+            if (at < 0) continue;
+            d[KeyPrefix + key[..at] + "." + key[(at + segment.Length)..]] = tensor;
         }
+        if (d.Count != 2 * _layers.Count)
+            throw new InvalidOperationException($"adapter '{Name}' has {_layers.Count} layers but {d.Count} state-dict entries; was it deleted from the model?");
         return d;
     }
 
@@ -176,9 +201,13 @@ public sealed class LoraAdapter : IDisposable
         }
     }
 
-    /// <summary>A deep copy with its own parameters (MUSCLE's student starts as a copy of the new task adapter).</summary>
-    public LoraAdapter Clone()
+    /// <summary>
+    /// A deep copy with its own parameters, added to the same model as adapter <paramref name="name"/> (not activated):
+    /// MUSCLE's student starts as a copy of the new task adapter.
+    /// </summary>
+    public LoraAdapter Clone(string name)
     {
+        ModelAdapters.CheckNewName(_model, name);
         var layers = new SortedDictionary<string, LoraLayer>(StringComparer.Ordinal);
         foreach (var (path, src) in _layers)
         {
@@ -186,33 +215,18 @@ public sealed class LoraAdapter : IDisposable
             layer.to(src.A.dtype).to(src.A.device);
             layers[path] = layer;
         }
-        var copy = new LoraAdapter(Config, layers);
+        var copy = new LoraAdapter(_model, name, Config, layers);
         copy.CopyFrom(this);
         return copy;
     }
 
-    /// <summary>Plugs this adapter into <paramref name="model"/> (replacing any attached one on the same layers).</summary>
-    public void AttachTo(ICausalLM model)
+    /// <summary>
+    /// Folds ΔW into the base weights (inference only). Refuses non-finite results, as PEFT's safe_merge. If this adapter
+    /// was active, none is active afterwards (its change is now in the base); the adapter stays in the model.
+    /// </summary>
+    public void Merge()
     {
-        var linears = model.AdaptableLinears();
-        foreach (var (path, layer) in _layers)
-        {
-            if (!linears.TryGetValue(path, out var linear))
-                throw new MuscleInputException($"adapter targets module '{path}', which this base model does not have");
-            linear.Delta = layer;
-        }
-    }
-
-    /// <summary>Removes every adapter from <paramref name="model"/>: plain base model again.</summary>
-    public static void DetachAll(ICausalLM model)
-    {
-        foreach (var linear in model.AdaptableLinears().Values) linear.Delta = null;
-    }
-
-    /// <summary>Folds ΔW into the base weights (inference only). Refuses non-finite results, as PEFT's safe_merge.</summary>
-    public void MergeInto(ICausalLM model)
-    {
-        var linears = model.AdaptableLinears();
+        var linears = _model.AdaptableLinears();
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         foreach (var (path, layer) in _layers)
@@ -222,14 +236,16 @@ public sealed class LoraAdapter : IDisposable
             if (!merged.isfinite().all().item<bool>())
                 throw new MuscleInputException($"merging the adapter into '{path}' gives non-finite weights; the adapter is broken");
             linear.Weight.copy_(merged);
-            if (ReferenceEquals(linear.Delta, layer)) linear.Delta = null;
         }
+        foreach (var linear in linears.Values)
+            if (linear.ActiveAdapter == Name) linear.ActiveAdapter = null;
     }
 
     public IEnumerable<Parameter> Parameters() => _layers.Values.SelectMany(l => new[] { l.A, l.B });
 
     public long ParameterCount => _layers.Values.Sum(l => l.A.numel() + l.B.numel());
 
+    /// <summary>Train or eval mode for this adapter's layers only (dropout); the model's train()/eval() also reaches them.</summary>
     public void Train(bool on = true)
     {
         foreach (var l in _layers.Values) l.train(on);
@@ -240,9 +256,14 @@ public sealed class LoraAdapter : IDisposable
         foreach (var p in Parameters()) p.requires_grad = on;
     }
 
+    /// <summary>Deletes this adapter from the model (PEFT's <c>delete_adapter</c>) unless that already happened; disposes its layers.</summary>
     public void Dispose()
     {
-        foreach (var l in _layers.Values) l.Dispose();
+        if (_layers.Count == 0) return;
+        var (path, first) = _layers.First();
+        if (_model.AdaptableLinears().TryGetValue(path, out var linear) && ReferenceEquals(linear.AdapterLayer(Name), first))
+            _model.DeleteAdapter(Name);
+        foreach (var l in _layers.Values) l.Dispose(); // no-op for layers DeleteAdapter (or the model's Dispose) disposed
         _layers.Clear();
     }
 }

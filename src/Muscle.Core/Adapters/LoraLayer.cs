@@ -1,4 +1,3 @@
-using Muscle.Modules;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -9,9 +8,10 @@ namespace Muscle.Adapters;
 /// <summary>
 /// One LoRA pair on a frozen linear layer: Δ(x) = B·A·dropout(x)·scaling, with PEFT's parameter names
 /// (<c>lora_A.weight</c>, <c>lora_B.weight</c>). A is Kaiming-uniform (PEFT: a = √5, i.e. U(±1/√in)), B is zero, so a
-/// fresh adapter leaves the base model's output unchanged.
+/// fresh adapter leaves the base model's output unchanged. Registered in its <see cref="Muscle.Modules.AdaptableLinear"/>
+/// under the adapter's name, so <c>lora_A</c>/<c>lora_B</c> appear as <c>&lt;path&gt;.adapters.&lt;name&gt;.lora_A.weight</c>.
 /// </summary>
-public sealed class LoraLayer : nn.Module<Tensor, Tensor>, ILinearDelta
+public sealed class LoraLayer : nn.Module<Tensor, Tensor>
 {
     private readonly Linear lora_A;
     private readonly Linear lora_B;
@@ -21,6 +21,7 @@ public sealed class LoraLayer : nn.Module<Tensor, Tensor>, ILinearDelta
     {
         lora_A = nn.Linear(inFeatures, rank, hasBias: false);
         lora_B = nn.Linear(rank, outFeatures, hasBias: false);
+        using (NewDisposeScope()) // uniform_ hands back a second handle to A; the scope frees it (A itself predates the scope)
         using (no_grad())
         {
             var bound = 1.0 / Math.Sqrt(inFeatures);
@@ -39,13 +40,11 @@ public sealed class LoraLayer : nn.Module<Tensor, Tensor>, ILinearDelta
     public long InFeatures => lora_A.weight!.shape[1];
     public long OutFeatures => lora_B.weight!.shape[0];
 
-    /// <summary>When false the layer adds nothing (PEFT's <c>disable_adapter</c>).</summary>
+    /// <summary>When false this layer adds nothing; the model-wide switch is <see cref="ModelAdapters.DisableAdapter"/>.</summary>
     public bool Enabled { get; set; } = true;
 
     public Parameter A => lora_A.weight!;
     public Parameter B => lora_B.weight!;
-
-    public Tensor Apply(Tensor x) => forward(x);
 
     public override Tensor forward(Tensor x)
     {

@@ -8,8 +8,9 @@ using static TorchSharp.torch;
 namespace Muscle.Adapters;
 
 /// <summary>
-/// A task model as users ship it: an HF base directory, its tokenizer, and optionally a PEFT LoRA adapter plugged in.
-/// Loading follows the fixed order: build → strict load → move → freeze → attach the adapter.
+/// A task model as users ship it: an HF base directory, its tokenizer, and optionally a PEFT LoRA adapter, added to
+/// the model under <see cref="AdapterName"/> and active. Loading follows the fixed order: build → strict load → move →
+/// freeze → add the adapter (after the strict load, so adapter keys never meet the base checkpoint's).
 /// </summary>
 public sealed class TaskModel : IDisposable
 {
@@ -21,6 +22,9 @@ public sealed class TaskModel : IDisposable
         ModelDir = modelDir;
         Warnings = [.. tokenizer.Warnings, .. SpecialIdWarnings(model.Config, tokenizer.VocabSize)];
     }
+
+    /// <summary>PEFT's default adapter name, used for the task adapter.</summary>
+    public const string AdapterName = "default";
 
     public ICausalLM Model { get; }
     public MuscleTokenizer Tokenizer { get; }
@@ -42,9 +46,8 @@ public sealed class TaskModel : IDisposable
             if (tokenizer.VocabSize > model.Config.VocabSize)
                 throw new MuscleInputException(
                     $"the tokenizer has {tokenizer.VocabSize} tokens but the model's vocab_size is {model.Config.VocabSize}", modelDir);
-            var adapter = adapterDir is null ? null : LoraAdapter.Load(adapterDir, model);
-            adapter?.AttachTo(model);
-            adapter?.Train(false);
+            var adapter = adapterDir is null ? null : LoraAdapter.Load(adapterDir, model, AdapterName);
+            if (adapter is not null) model.SetAdapter(adapter.Name);
             return new TaskModel(model, tokenizer, adapter, modelDir);
         }
         catch

@@ -61,7 +61,7 @@ public sealed class ChoiceCompatibilityObjective : ITrainingObjective
         var nTokens = Math.Max(1, _gold.CountedTokens(stepItems));
         using var batch = ChoiceBatch.Build(microItems.Select(i => _train.Choices[i]).ToList(), microItems.Select(i => _train.Gold[i]).ToList(),
                                             _gold.LossOn, _gold.PadId, device);
-        _student.AttachTo(_newModel);
+        _newModel.SetAdapter(_student.Name);
         var logits = _newModel.Forward(batch.InputIds, null, batch.AttentionMask); // [R, T, V]
         var terms = ChoiceLoss.Compute(batch.ChoiceScores(logits), batch.Gold,
             ChoiceBatch.FromHost(microItems.Select(i => _teachers.OldTrain[i]).ToList(), batch.MaxChoices, device),
@@ -77,7 +77,7 @@ public sealed class ChoiceCompatibilityObjective : ITrainingObjective
         {
             using var tokenBatch = _gold.TrainBatch(microItems, device);
             var (oldT, newT) = _tokenTeachers!.Teachers(tokenBatch, microItems, training: true, needOld: true, needNew: true);
-            _student.AttachTo(_newModel);
+            _newModel.SetAdapter(_student.Name);
             var rows = tokenBatch.SelectCounted(_newModel.Forward(tokenBatch.InputIds, null, tokenBatch.AttentionMask));
             var tokenTerms = CompatibilityLoss.Compute(rows, tokenBatch.CountedLabels(), tokenBatch.CountedSequence, tokenBatch.Sequences,
                 oldT!, newT!, _options with { Strategy = CompatibilityStrategies.Default, CeWeight = null });
@@ -95,7 +95,7 @@ public sealed class ChoiceCompatibilityObjective : ITrainingObjective
 
     public double ValidationLoss(int batchSize)
     {
-        _student.AttachTo(_newModel);
+        _newModel.SetAdapter(_student.Name);
         var ce = CrossEntropyObjective.ValidationCrossEntropy(_newModel, _gold, batchSize);
         double comp = 0, correct = 0;
         var device = _newModel.Device();

@@ -64,7 +64,7 @@ public sealed class CompatibilityObjective : ITrainingObjective
     private LossTerms Terms(CausalBatch batch, IReadOnlyList<int> items, bool training)
     {
         var (oldT, newT) = _teachers.Teachers(batch, items, training, NeedsOld, NeedsNew);
-        _student.AttachTo(_newModel);
+        _newModel.SetAdapter(_student.Name);
         var student = ExactTeachers.CountedLogits(_newModel, batch); // [N, V]
         return CompatibilityLoss.Compute(student, batch.CountedLabels(), batch.CountedSequence, batch.Sequences,
                                          oldT!, newT!, _options);
@@ -81,7 +81,7 @@ public sealed class CompatibilityObjective : ITrainingObjective
 
     public double ValidationLoss(int batchSize)
     {
-        _student.AttachTo(_newModel);
+        _newModel.SetAdapter(_student.Name);
         var ce = CrossEntropyObjective.ValidationCrossEntropy(_newModel, _data, batchSize);
         if (NeedsOld)
         {

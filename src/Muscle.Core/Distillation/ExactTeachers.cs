@@ -8,10 +8,13 @@ namespace Muscle.Distillation;
 // Shapes: B sequences, T positions, V vocabulary, N counted tokens of a micro-batch.
 
 /// <summary>
-/// Exact teachers. The new task model shares the student's base: its adapter is swapped in for the teacher pass and
-/// the student's swapped back (PEFT's <c>set_adapter</c> pattern), so the new base is held once.
+/// Exact teachers. The new task model shares the student's base: both adapters are named members of it, and the
+/// teacher pass selects <paramref name="newTaskAdapter"/> by name for its forward and then <paramref name="studentAdapter"/>
+/// again (PEFT's <c>set_adapter</c>), so the new base is held once.
 /// </summary>
-public sealed class ExactTeachers(ICausalLM oldModel, ICausalLM newModel, LoraAdapter newTaskAdapter, LoraAdapter student,
+/// <param name="newTaskAdapter">Name of the new task adapter in <paramref name="newModel"/>.</param>
+/// <param name="studentAdapter">Name of the student's adapter in <paramref name="newModel"/>, active outside the teacher pass.</param>
+public sealed class ExactTeachers(ICausalLM oldModel, ICausalLM newModel, string newTaskAdapter, string studentAdapter,
                                   double temperature) : ITeacherSource
 {
     public (ITeacherTokens? Old, ITeacherTokens? New) Teachers(CausalBatch batch, IReadOnlyList<int> items, bool training,
@@ -24,14 +27,14 @@ public sealed class ExactTeachers(ICausalLM oldModel, ICausalLM newModel, LoraAd
             oldT = new DenseTeacherTokens(CountedLogits(oldModel, batch), labels, temperature);
         if (needNew)
         {
-            newTaskAdapter.AttachTo(newModel);
+            newModel.SetAdapter(newTaskAdapter);
             try
             {
                 newT = new DenseTeacherTokens(CountedLogits(newModel, batch), labels, temperature);
             }
             finally
             {
-                student.AttachTo(newModel);
+                newModel.SetAdapter(studentAdapter);
             }
         }
         return (oldT, newT);

@@ -39,7 +39,7 @@ public static class TeacherCache
     /// else (re)builds it: loads the old task model with <paramref name="loadOld"/> (default: from <paramref name="models"/>),
     /// checks the shared vocabulary, runs both teachers once, and disposes the old model before returning.
     /// </summary>
-    /// <param name="newModel">The new base with its task adapter (the new teacher); the adapter is left attached.</param>
+    /// <param name="newModel">The new base with its task adapter (the new teacher); the adapter is left active.</param>
     /// <param name="choices">Choice-level runs: the items' choice sequences to score (the choice part); null: none.</param>
     /// <param name="tokens">Whether the run needs the token-level part (token-level strategies, <c>--with-token-loss</c>).</param>
     public static CachedTeachers Open(TeacherCacheOptions options, UpdatePair models, TaskModel newModel, TokenizedSplit split,
@@ -120,7 +120,7 @@ public static class TeacherCache
         var k = (int)Math.Min(options.K, newModel.Model.Config.VocabSize);
         var device = newModel.Model.Device();
         var newAdapter = newModel.Adapter!;
-        newAdapter.AttachTo(newModel.Model);
+        newModel.Model.SetAdapter(newAdapter.Name);
         oldModel.Model.Module.train(false);
         newModel.Model.Module.train(false);
         var parts = withTokens ? new[] { ("train", split.Train), ("valid", split.Valid) } : [];
@@ -141,7 +141,7 @@ public static class TeacherCache
                 manifest[TeacherCacheManifest.ChoicesKey] = choiceHash;
                 manifest["choice_file"] = new JsonObject { ["file"] = ChoiceFileName, ["bytes"] = new FileInfo(path).Length };
             }
-            newAdapter.AttachTo(newModel.Model);
+            newModel.Model.SetAdapter(newAdapter.Name);
             foreach (var (name, pairs) in parts)
             {
                 var writer = new ShardWriter(tmp, name, options.ShardTokens, shards);

@@ -8,13 +8,13 @@ namespace Muscle.Distillation;
 /// </summary>
 public sealed record TeacherChoiceScores(double[][] OldTrain, double[][] NewTrain, double[][] OldValid, double[][] NewValid)
 {
-    /// <summary>Runs both frozen teachers over every choice; leaves the new task adapter attached to the new base.</summary>
+    /// <summary>Runs both frozen teachers over every choice; leaves the new task adapter active on the new base.</summary>
     public static TeacherChoiceScores Compute(TaskModel oldModel, TaskModel newModel, ChoiceSequences items, int batchSize, int padId)
     {
         if (newModel.Adapter is null) throw new ArgumentException("the new teacher needs its task adapter", nameof(newModel));
         var oldTrain = ChoiceSequences.Score(items.Train, oldModel.Model, batchSize, padId);
         var oldValid = ChoiceSequences.Score(items.Valid, oldModel.Model, batchSize, padId);
-        newModel.Adapter.AttachTo(newModel.Model);
+        newModel.Model.SetAdapter(newModel.Adapter.Name);
         var newTrain = ChoiceSequences.Score(items.Train, newModel.Model, batchSize, padId);
         var newValid = ChoiceSequences.Score(items.Valid, newModel.Model, batchSize, padId);
         return new TeacherChoiceScores(oldTrain, newTrain, oldValid, newValid);

@@ -10,13 +10,20 @@ namespace Muscle.Modules;
 // Conv1D layout (GPT-2): weight [in, out], y = x W + b. Kept as HF stores it so names AND shapes equal HF's.
 
 /// <summary>
-/// Every linear layer of a decoder block. Parameters are exactly HF's (<c>weight</c>, optional <c>bias</c>);
-/// <see cref="Delta"/> is a plain property, never registered, so it never enters the state dict.
+/// Every linear layer of a decoder block. Parameters are exactly HF's (<c>weight</c>, optional <c>bias</c>). Adapter
+/// layers (LoRA) are registered children keyed by adapter name under <c>adapters</c>
+/// (<c>q_proj.adapters.&lt;name&gt;.lora_A.weight</c>), so train/eval, to() and Dispose() of the model reach them; a
+/// model without adapters has exactly HF's state-dict keys. At most one adapter is active (PEFT's <c>set_adapter</c>),
+/// and all can be switched off (<c>disable_adapter</c>); the output is base(x) + active(x).
 /// </summary>
 public sealed class AdaptableLinear : nn.Module<Tensor, Tensor>
 {
     [ComponentName(Name = "weight")] private Parameter _weight;
     [ComponentName(Name = "bias")] private Parameter? _bias;
+    [ComponentName(Name = AdaptersKey)] private readonly AdapterLayers _adapters;
+
+    /// <summary>The state-dict key segment under which adapter layers sit (followed by the adapter name).</summary>
+    public const string AdaptersKey = "adapters";
 
     public AdaptableLinear(long inFeatures, long outFeatures, bool hasBias, bool isConv1D = false,
                            Device? device = null, ScalarType? dtype = null)
@@ -29,6 +36,7 @@ public sealed class AdaptableLinear : nn.Module<Tensor, Tensor>
         _weight = new Parameter(torch.empty(shape, dtype, device));
         _bias = hasBias ? new Parameter(torch.empty([outFeatures], dtype, device)) : null;
         ResetParameters(0.02);
+        _adapters = new AdapterLayers(); // built here: a registered child cannot be replaced later
         RegisterComponents();
     }
 
@@ -44,8 +52,23 @@ public sealed class AdaptableLinear : nn.Module<Tensor, Tensor>
     public Parameter Weight => _weight;
     public Parameter? Bias => _bias;
 
-    /// <summary>Added to the base output when set. Set it any time after construction; it is not a registered child.</summary>
-    public ILinearDelta? Delta { get; set; }
+    /// <summary>Names of the adapter layers this linear holds, in the order they were added.</summary>
+    public IEnumerable<string> AdapterNames => _adapters.Names;
+
+    /// <summary>The adapter layer named <paramref name="name"/>, or null. x [..., in] -> [..., out] in x's dtype.</summary>
+    public nn.Module<Tensor, Tensor>? AdapterLayer(string name) => _adapters.TryGet(name, out var layer) ? layer : null;
+
+    /// <summary>Registers <paramref name="layer"/> as this linear's adapter <paramref name="name"/> (it does not activate it).</summary>
+    public void AddAdapter(string name, nn.Module<Tensor, Tensor> layer) => _adapters.Add(name, layer);
+
+    /// <summary>Unregisters adapter <paramref name="name"/> and returns its layer for the caller to dispose; null if absent.</summary>
+    public nn.Module<Tensor, Tensor>? RemoveAdapter(string name) => _adapters.Remove(name);
+
+    /// <summary>The adapter added to the output, by name; null, or a name this linear lacks, adds nothing.</summary>
+    public string? ActiveAdapter { get; set; }
+
+    /// <summary>When true no adapter is added, whatever is active (PEFT's <c>disable_adapter</c>).</summary>
+    public bool AdaptersDisabled { get; set; }
 
     /// <summary>HF init: weight ~ N(0, std), bias = 0.</summary>
     public void ResetParameters(double std)
@@ -61,7 +84,7 @@ public sealed class AdaptableLinear : nn.Module<Tensor, Tensor>
         var y = IsConv1D
             ? (_bias is null ? torch.matmul(x, _weight) : torch.matmul(x, _weight).add_(_bias))
             : nn.functional.linear(x, _weight, _bias);
-        if (Delta is { } delta) y = y + delta.Apply(x);
+        if (!AdaptersDisabled && ActiveAdapter is { } name && _adapters.TryGet(name, out var adapter)) y = y + adapter.forward(x);
         return y.MoveToOuterDisposeScope();
     }
 }

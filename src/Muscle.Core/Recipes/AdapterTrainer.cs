@@ -24,9 +24,9 @@ public static class AdapterTrainer
         var tokenizer = baseModel.Tokenizer;
         var train = TaskData.Encode(data.Task, data.Train, tokenizer, options.MaxSeqLen);
         var valid = TaskData.Encode(data.Task, data.Valid, tokenizer, options.MaxSeqLen);
-        using var adapter = LoraAdapter.Create(model, options.ToLoraConfig(), options.Seed);
+        using var adapter = model.AddAdapter(TaskModel.AdapterName, options.ToLoraConfig(), options.Seed);
         adapter.RequiresGrad(true);
-        adapter.AttachTo(model);
+        model.SetAdapter(adapter.Name);
         var split = new TokenizedSplit(train, valid, options.LossOn, tokenizer.PadId ?? tokenizer.EosId ?? 0);
         var loop = TrainingLoop.ForAdapter(model, adapter, options, new CrossEntropyObjective(model, split), Path.GetFullPath(modelDir), progress);
         return loop.Run(layout, resume);

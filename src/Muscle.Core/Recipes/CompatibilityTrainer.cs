@@ -14,6 +14,9 @@ namespace Muscle.Recipes;
 /// </summary>
 public static class CompatibilityTrainer
 {
+    /// <summary>The student's adapter name on the new base, next to the new task adapter (<see cref="TaskModel.AdapterName"/>).</summary>
+    public const string StudentAdapterName = "compat";
+
     public static TrainingResult Train(UpdatePair models, TaskData data, AdapterTrainingOptions options,
                                        CompatibilityLossOptions lossOptions, string outDir, bool resume, ScalarType dtype,
                                        IProgress<RunEvent>? progress = null, Device? device = null,
@@ -53,10 +56,10 @@ public static class CompatibilityTrainer
         // The teachers' choice scores are fixed: from the cache, or computed once before training (same computation).
         var choiceScores = !choiceLevel ? null
             : cached?.ChoiceScores ?? TeacherChoiceScores.Compute(oldModel!, newModel, choices!, options.BatchSize, split.PadId);
-        using var student = newTaskAdapter.Clone(); // MUSCLE: initialised from the new task adapter
+        using var student = newTaskAdapter.Clone(StudentAdapterName); // MUSCLE: initialised from the new task adapter
         student.RequiresGrad(true);
-        student.AttachTo(newModel.Model);
-        ITeacherSource teachers = cached ?? (ITeacherSource)new ExactTeachers(oldModel!.Model, newModel.Model, newTaskAdapter, student, lossOptions.Temperature);
+        newModel.Model.SetAdapter(student.Name);
+        ITeacherSource teachers = cached ?? (ITeacherSource)new ExactTeachers(oldModel!.Model, newModel.Model, newTaskAdapter.Name, student.Name, lossOptions.Temperature);
         ITrainingObjective objective = choiceLevel
             ? ChoiceObjective(data, lossOptions, newModel, student, split, choices!, choiceScores!, teachers)
             : new CompatibilityObjective(newModel.Model, student, split, teachers, lossOptions, firstTransfer: data.Train.Count);

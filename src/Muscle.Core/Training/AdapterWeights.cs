@@ -12,8 +12,8 @@ public sealed class AdapterWeights(ICausalLM model, LoraAdapter adapter, string 
 
     public void SetTraining(bool training)
     {
+        model.Module.train(false); // reaches every adapter of the model (the teacher's too), so before the trained one
         adapter.Train(training);
-        model.Module.train(false);
     }
 
     /// <summary>PEFT layout (adapter_model.safetensors + adapter_config.json).</summary>
@@ -21,7 +21,8 @@ public sealed class AdapterWeights(ICausalLM model, LoraAdapter adapter, string 
 
     public void Restore(string dir)
     {
-        using var loaded = LoraAdapter.Load(dir, model);
+        // Read through a temporary adapter of the same model (checked as any load); disposing it deletes it again.
+        using var loaded = LoraAdapter.Load(dir, model, adapter.Name + "_restore");
         adapter.CopyFrom(loaded);
     }
 }

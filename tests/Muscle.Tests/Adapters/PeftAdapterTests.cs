@@ -40,11 +40,11 @@ public class PeftAdapterTests
         using var scope = NewDisposeScope();
         var (model, ids, expected) = Load(adapterName, golden);
         using var _m = model;
-        using var adapter = LoraAdapter.Load(AdapterDir(adapterName), model);
+        using var adapter = model.LoadAdapter(AdapterDir(adapterName), "default");
         using var ng = no_grad();
         var baseLogits = model.Forward(ids);
         Assert.True(MaxDiff(baseLogits, expected) > 1e-2, "the fixture adapter must change the logits");
-        adapter.AttachTo(model);
+        model.SetAdapter("default");
         TensorAssert.Close(expected, model.Forward(ids), Tolerance.Float32Reference, "attached vs PyTorch");
     }
 
@@ -55,12 +55,12 @@ public class PeftAdapterTests
         using var scope = NewDisposeScope();
         var (model, ids, expected) = Load(adapterName, golden);
         using var _m = model;
-        using var adapter = LoraAdapter.Load(AdapterDir(adapterName), model);
+        using var adapter = model.LoadAdapter(AdapterDir(adapterName), "default");
         using var ng = no_grad();
-        adapter.AttachTo(model);
+        model.SetAdapter("default");
         var unmerged = model.Forward(ids).clone();
-        adapter.MergeInto(model);
-        Assert.All(model.AdaptableLinears().Values, l => Assert.Null(l.Delta));
+        adapter.Merge();
+        Assert.Null(model.ActiveAdapter());
         var merged = model.Forward(ids);
         TensorAssert.Close(unmerged, merged, Tolerance.Float32, "merged vs unmerged");
         TensorAssert.Close(expected, merged, Tolerance.Float32Reference, "merged vs PyTorch");
@@ -73,7 +73,7 @@ public class PeftAdapterTests
         using var scope = NewDisposeScope();
         var (model, _, _) = Load(adapterName, golden);
         using var _m = model;
-        using var adapter = LoraAdapter.Load(AdapterDir(adapterName), model);
+        using var adapter = model.LoadAdapter(AdapterDir(adapterName), "default");
         var dir = Directory.CreateTempSubdirectory("muscle-peft-").FullName;
         try
         {
@@ -91,7 +91,7 @@ public class PeftAdapterTests
             Assert.Equal("some/base", config["base_model_name_or_path"]!.GetValue<string>());
             Assert.Equal(adapter.Config.R, config["r"]!.GetValue<int>());
 
-            using var again = LoraAdapter.Load(Path.Combine(dir, "a"), model);
+            using var again = model.LoadAdapter(Path.Combine(dir, "a"), "again");
             foreach (var (path, layer) in adapter.Layers)
             {
                 Assert.Equal(layer.A.bytes.ToArray(), again.Layers[path].A.bytes.ToArray());
@@ -111,7 +111,7 @@ public class PeftAdapterTests
         using var ng = no_grad();
         var ids = tensor(new long[] { 1, 5, 9, 3 }, [1, 4]);
         var before = model.Forward(ids).clone();
-        using var adapter = LoraAdapter.Create(model, new LoraConfig { R = 4, LoraAlpha = 8 }, seed: 3);
+        using var adapter = model.AddAdapter("default", new LoraConfig { R = 4, LoraAlpha = 8 }, seed: 3);
         // all-linear: every block linear (7 per Llama layer), lm_head excluded
         Assert.Equal(model.AdaptableLinears().Count, adapter.Layers.Count);
         Assert.DoesNotContain(adapter.Layers.Keys, k => k.Contains("lm_head"));
@@ -122,9 +122,9 @@ public class PeftAdapterTests
             Assert.InRange(layer.A.abs().max().item<float>(), 0.5 * bound, bound);
             Assert.Equal(2.0, layer.Scaling);
         }
-        adapter.AttachTo(model);
+        model.SetAdapter("default");
         Assert.Equal(before.data<float>().ToArray(), model.Forward(ids).data<float>().ToArray());
-        using var same = LoraAdapter.Create(model, new LoraConfig { R = 4, LoraAlpha = 8 }, seed: 3);
+        using var same = model.AddAdapter("same", new LoraConfig { R = 4, LoraAlpha = 8 }, seed: 3);
         Assert.Equal(adapter.Layers.First().Value.A.data<float>().ToArray(), same.Layers.First().Value.A.data<float>().ToArray());
     }
 
@@ -133,7 +133,7 @@ public class PeftAdapterTests
     {
         using var scope = NewDisposeScope();
         using var gpt2 = CausalLMFactory.FromPretrained(ModelFixtures.Path("Golden", "gpt2"));
-        var e = Assert.Throws<MuscleInputException>(() => LoraAdapter.Load(AdapterDir("llama_qv"), gpt2));
+        var e = Assert.Throws<MuscleInputException>(() => LoraAdapter.Load(AdapterDir("llama_qv"), gpt2, "default"));
         Assert.Contains("model.layers.0.self_attn", e.Message);
         Assert.Contains("does not have", e.Message);
     }
@@ -162,16 +162,16 @@ public class AdapterDTypeTests
         using var scope = NewDisposeScope();
         using var model = CausalLMFactory.Create(TinyConfigs.Llama(), dtype: ScalarType.BFloat16);
         model.Freeze();
-        using var adapter = LoraAdapter.Create(model, new LoraConfig { R = 2, LoraAlpha = 4 }, seed: 1);
+        using var adapter = model.AddAdapter("default", new LoraConfig { R = 2, LoraAlpha = 4 }, seed: 1);
         Assert.All(adapter.Parameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
         using (no_grad())
             foreach (var layer in adapter.Layers.Values) layer.B.fill_(0.01);
-        adapter.AttachTo(model);
+        model.SetAdapter("default");
         using var ng = no_grad();
         var logits = model.Forward(tensor(new long[] { 1, 2, 3 }, [1, 3]));
         Assert.Equal(ScalarType.BFloat16, logits.dtype);
         Assert.True(logits.to_type(ScalarType.Float32).isfinite().all().item<bool>());
-        using var clone = adapter.Clone();
+        using var clone = adapter.Clone("clone");
         Assert.All(clone.Parameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
     }
 }

@@ -70,7 +70,10 @@ public sealed class PeftConfigTests : IDisposable
         return dir;
     }
 
-    private LoraAdapter Load(string dir) => LoraAdapter.Load(dir, _model);
+    private int _loads;
+
+    /// <summary>Each load gets its own adapter name: a test may hold one adapter while loading another.</summary>
+    private LoraAdapter Load(string dir) => LoraAdapter.Load(dir, _model, $"a{++_loads}");
 
     private MuscleInputException Refused(string dir, params string[] mustName)
     {

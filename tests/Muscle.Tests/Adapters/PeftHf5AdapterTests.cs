@@ -20,7 +20,7 @@ public class PeftHf5AdapterTests
         using var model = CausalLMFactory.FromPretrained(SharedData.Path("hf5", name, "model"));
         model.Freeze();
         var dir = SharedData.Path("hf5", name, "adapter");
-        using var adapter = LoraAdapter.Load(dir, model);
+        using var adapter = model.LoadAdapter(dir, "default");
 
         var targets = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, LoraConfig.FileName)))!["target_modules"]!.AsArray()
             .Select(n => n!.GetValue<string>()).Order(StringComparer.Ordinal);
@@ -32,7 +32,7 @@ public class PeftHf5AdapterTests
         var reference = JsonNode.Parse(File.ReadAllText(SharedData.Path("hf5", "reference.json")))![name]!;
         var ids = reference["prompt_ids"]!.AsArray().Select(n => n!.GetValue<long>()).ToList();
         var expected = reference["adapter_greedy"]!.AsArray().Select(n => n!.GetValue<long>()).ToList();
-        adapter.AttachTo(model);
+        model.SetAdapter(adapter.Name);
         using var ng = no_grad();
         var generated = new List<long>();
         for (var step = 0; step < expected.Count; step++)

@@ -8,8 +8,8 @@ namespace Muscle.Tests.Models;
 
 public class AdaptableLinearTests
 {
-    /// <summary>A LoRA-shaped test double: a Module with its own parameters, which must stay out of the host's state dict.</summary>
-    private sealed class ScaledDelta : nn.Module, ILinearDelta
+    /// <summary>A LoRA-shaped test double: a Module with its own parameters, registered under the host's adapter name.</summary>
+    private sealed class ScaledDelta : nn.Module<Tensor, Tensor>
     {
         private readonly Parameter lora_A;
         private readonly Parameter lora_B;
@@ -21,7 +21,8 @@ public class AdaptableLinearTests
             RegisterComponents();
         }
 
-        public Tensor Apply(Tensor x) => nn.functional.linear(nn.functional.linear(x, lora_A.to_type(x.dtype)), lora_B.to_type(x.dtype));
+        public override Tensor forward(Tensor x) =>
+            nn.functional.linear(nn.functional.linear(x, lora_A.to_type(x.dtype)), lora_B.to_type(x.dtype));
     }
 
     [Theory]
@@ -43,7 +44,7 @@ public class AdaptableLinearTests
 
     [Theory]
     [MemberData(nameof(TinyConfigs.All), MemberType = typeof(TinyConfigs))]
-    public void Attached_delta_changes_output_but_not_the_state_dict(string name)
+    public void Active_adapter_changes_output_and_its_keys_sit_under_the_name_segment(string name)
     {
         torch.manual_seed(7);
         using var model = CausalLMFactory.Create(TinyConfigs.ByName(name));
@@ -54,25 +55,28 @@ public class AdaptableLinearTests
         int paramsBefore = model.Module.parameters().Count();
         using var plain = model.Forward(ids);
 
-        var deltas = new List<ScaledDelta>();
-        foreach (var linear in model.AdaptableLinears().Values)
-        {
-            var d = new ScaledDelta(linear.InFeatures, linear.OutFeatures, 2);
-            deltas.Add(d);
-            linear.Delta = d;
-        }
+        var linears = model.AdaptableLinears();
+        foreach (var linear in linears.Values)
+            linear.AddAdapter("d", new ScaledDelta(linear.InFeatures, linear.OutFeatures, 2));
+        using (var added = model.Forward(ids))
+            TensorAssert.Close(plain, added, "an added adapter is inactive until set"); // none active yet
+        foreach (var linear in linears.Values) linear.ActiveAdapter = "d";
         using var adapted = model.Forward(ids);
         Assert.True((adapted - plain).abs().max().item<float>() > 1e-3);
-        Assert.Equal(keysBefore, model.Module.state_dict().Keys.ToList());
-        Assert.Equal(paramsBefore, model.Module.parameters().Count());
+        var expectedKeys = keysBefore.Concat(linears.Keys.SelectMany(p => new[] { $"{p}.adapters.d.lora_A", $"{p}.adapters.d.lora_B" }))
+            .Order(StringComparer.Ordinal);
+        Assert.Equal(expectedKeys, model.Module.state_dict().Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(keysBefore.Order(StringComparer.Ordinal), model.BaseStateDict().Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(paramsBefore + 2 * linears.Count, model.Module.parameters().Count());
 
-        model.Module.to(ScalarType.BFloat16);
+        foreach (var linear in linears.Values)
+        {
+            linear.ActiveAdapter = null;
+            linear.RemoveAdapter("d")!.Dispose();
+        }
         Assert.Equal(keysBefore, model.Module.state_dict().Keys.ToList());
-        Assert.All(model.AdaptableLinears().Values, l => Assert.NotNull(l.Delta));
-
-        foreach (var l in model.AdaptableLinears().Values) l.Delta = null;
-        model.Module.to(ScalarType.Float32);
-        foreach (var d in deltas) d.Dispose();
+        using var again = model.Forward(ids);
+        Assert.Equal(0f, (again - plain).abs().max().item<float>());
     }
 
     [Fact]

@@ -60,11 +60,13 @@ public class AdapterTrainerTests(TinyWorldFixture world) : IClassFixture<TinyWor
     {
         using var tm = TaskModel.Load(world.ModelDir);
         Assert.All(tm.Model.Module.parameters(), p => Assert.False(p.requires_grad));
-        using var adapter = LoraAdapter.Create(tm.Model, new LoraConfig { R = 2, LoraAlpha = 4 }, seed: 1);
+        using var adapter = tm.Model.AddAdapter("default", new LoraConfig { R = 2, LoraAlpha = 4 }, seed: 1);
         adapter.RequiresGrad(true);
         using var optimizer = new AdamW(adapter.Parameters(), 1e-3);
         Assert.Equal(2 * tm.Model.AdaptableLinears().Count, optimizer.Parameters.Count);
-        Assert.All(tm.Model.Module.parameters(), p => Assert.False(p.requires_grad));
+        // The adapter's layers are members of the model: its parameters are the model's only trainable ones.
+        Assert.Equal(adapter.Parameters().Select(p => p.Handle).Order(),
+                     tm.Model.Module.parameters().Where(p => p.requires_grad).Select(p => p.Handle).Order());
     }
 
     [Fact]

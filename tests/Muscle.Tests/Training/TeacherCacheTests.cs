@@ -1,3 +1,4 @@
+using Muscle.Recipes;
 using Muscle.Adapters;
 using Muscle.Cli.Infrastructure;
 using Muscle.Distillation;
@@ -34,11 +35,11 @@ public class TeacherCacheTests(TinyUpdateFixture fx, ITestOutputHelper log) : IC
             var data = TaskData.Load("jsonl-mc", fx.Train, null, null, null, recipe);
             Split = new TokenizedSplit(TaskData.Encode(data.Task, data.Train, New.Tokenizer, recipe.MaxSeqLen),
                                        TaskData.Encode(data.Task, data.Valid, New.Tokenizer, recipe.MaxSeqLen), lossOn, 256);
-            Student = New.Adapter!.Clone();
+            Student = New.Adapter!.Clone(CompatibilityTrainer.StudentAdapterName);
             manual_seed(11);
             using (no_grad())
                 foreach (var p in Student.Parameters()) p.add_(randn_like(p) * 0.2);
-            Exact = new ExactTeachers(Old.Model, New.Model, New.Adapter!, Student, T);
+            Exact = new ExactTeachers(Old.Model, New.Model, New.Adapter!.Name, Student.Name, T);
         }
 
         public UpdatePair Models { get; set; }
@@ -69,7 +70,7 @@ public class TeacherCacheTests(TinyUpdateFixture fx, ITestOutputHelper log) : IC
         /// <summary>[N, V] the student's logits at the batch's counted positions, detached.</summary>
         public Tensor StudentLogits(CausalBatch batch)
         {
-            Student.AttachTo(New.Model);
+            New.Model.SetAdapter(Student.Name);
             using var _ = no_grad();
             return batch.SelectCounted(New.Model.Forward(batch.InputIds, null, batch.AttentionMask)).to_type(ScalarType.Float32);
         }

@@ -1,3 +1,4 @@
+using Muscle.Recipes;
 using Muscle.Adapters;
 using Muscle.Distillation;
 using Muscle.Training;
@@ -23,12 +24,12 @@ public class TrainingLeakTests(TinyUpdateFixture fx) : IClassFixture<TinyUpdateF
         var tok = newModel.Tokenizer;
         var split = new TokenizedSplit(TaskData.Encode(data.Task, data.Train, tok, 64), TaskData.Encode(data.Task, data.Valid, tok, 64),
                                        options.LossOn, tok.PadId ?? 0);
-        using var student = newModel.Adapter!.Clone();
+        using var student = newModel.Adapter!.Clone(CompatibilityTrainer.StudentAdapterName);
         student.RequiresGrad(true);
-        student.AttachTo(newModel.Model);
+        newModel.Model.SetAdapter(student.Name);
         ITrainingObjective objective = muscle
             ? new CompatibilityObjective(newModel.Model, student, split,
-                new ExactTeachers(oldModel.Model, newModel.Model, newModel.Adapter!, student, 2.0), new CompatibilityLossOptions())
+                new ExactTeachers(oldModel.Model, newModel.Model, newModel.Adapter!.Name, student.Name, 2.0), new CompatibilityLossOptions())
             : new CrossEntropyObjective(newModel.Model, split);
         var before = Live;
         TrainingLoop.ForAdapter(newModel.Model, student, options, objective, fx.NewModel).Run(
