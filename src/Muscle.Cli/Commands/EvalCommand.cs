@@ -34,6 +34,7 @@ public static class EvalCommand
             var summary = ctx.Progress.Run($"eval {definition.Name}", p => TaskEvaluator.Evaluate(
                 taskModel.Model, taskModel.Tokenizer, definition, examples, options, p));
             TaskEvaluator.WritePredictions(outPath, summary);
+            foreach (var warning in summary.Warnings) ctx.Error.WriteLine("warning: " + warning);
             ctx.Out.WriteLine($"{definition.Name}: n = {summary.Count}, {summary.MetricsLine()}");
             return 0;
         });

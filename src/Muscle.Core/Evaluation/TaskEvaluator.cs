@@ -30,6 +30,9 @@ public sealed record InstancePrediction(JsonObject Line, bool? Correct, double? 
 /// <summary>The task-level result: the metric values printed by <c>muscle eval</c> and stored beside the predictions.</summary>
 public sealed record EvaluationSummary(string Task, int Count, IReadOnlyDictionary<string, double> Metrics, IReadOnlyList<InstancePrediction> Predictions)
 {
+    /// <summary>What the caller should tell the user once per run (e.g. how many generations a full context window cut short).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     public string MetricsLine() => string.Join(", ", Metrics.Select(m => $"{m.Key} = {m.Value:F4}"));
 }
 
@@ -115,6 +118,7 @@ public static class TaskEvaluator
         var rouge = spec.Metric == "rouge1" ? new RougeScorer("rouge1") : null;
         var predictions = new List<InstancePrediction>(examples.Count);
         double total = 0;
+        var contextFull = new List<string>();
         for (var i = 0; i < examples.Count; i++)
         {
             var ex = examples[i];
@@ -122,6 +126,7 @@ public static class TaskEvaluator
             var ids = tokenizer.Encode(prompt, addBos: true);
             if (ids.Count > options.MaxSeqLen) ids = ids.Skip(ids.Count - options.MaxSeqLen).ToList();
             var generated = generator.GenerateFromIds(ids, genOptions);
+            if (generated.StopReason == StopReason.ContextFull) contextFull.Add(ex.Id);
             var scored = task.Score(generated.Text, ex);
             var score = scored.Score ?? rouge!.Score(scored.Reference, scored.Prediction).FMeasure;
             total += score;
@@ -133,6 +138,7 @@ public static class TaskEvaluator
                 ["correct"] = scored.Correct,
                 ["score"] = score,
                 ["text"] = generated.Text,
+                ["stop_reason"] = generated.StopReason,
                 ["input"] = prompt,
             };
             if (scored.Correct is null) line.Remove("correct");
@@ -140,7 +146,13 @@ public static class TaskEvaluator
             progress?.Report(new EvaluationProgress(i + 1, examples.Count));
         }
         var metrics = new Dictionary<string, double> { [spec.Metric] = total / examples.Count };
-        return new EvaluationSummary(task.Name, examples.Count, metrics, predictions);
+        IReadOnlyList<string> warnings = contextFull.Count == 0 ? [] :
+        [
+            $"{contextFull.Count} of {examples.Count} generations stopped because the context window "
+            + $"(max_position_embeddings {model.Config.MaxPositions}) was full before {genOptions.MaxNewTokens} new tokens "
+            + $"(\"stop_reason\": \"{StopReason.ContextFull}\"; first: id {contextFull[0]}); their predictions are cut short or empty",
+        ];
+        return new EvaluationSummary(task.Name, examples.Count, metrics, predictions) { Warnings = warnings };
     }
 
     /// <summary>Writes one JSON line per instance, atomically (a crash never leaves a partial predictions file).</summary>
