@@ -140,6 +140,16 @@ overflow_weights = weights(SHAPES)
 overflow_weights["model.norm.weight"] = ([D], [3e38] * D)
 model_dir("train-adapter-overflowing-weights", weights_file=safetensors_bytes(overflow_weights))
 
+# A Split pre-tokenizer whose regex backtracks catastrophically on "a"*41 + "!" (nested quantifier before a failing
+# end anchor); the lookahead keeps it off .NET's NonBacktracking engine, so the match timeout has to catch it.
+d = model_dir("generate-tokenizer-regex-catastrophic", weights_file=VALID)
+with open(os.path.join(d, "tokenizer.json")) as f:
+    tok = json.load(f)
+tok["pre_tokenizer"] = {"type": "Sequence", "pretokenizers": [
+    {"type": "Split", "pattern": {"Regex": "(a+)+(?!b)$"}, "behavior": "Isolated", "invert": False},
+    {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False}]}
+write(os.path.join(d, "tokenizer.json"), json.dumps(tok, indent=2, ensure_ascii=False) + "\n")
+
 model_dir("generate-unknown-architecture",
           config={**CONFIG, "architectures": ["MambaForCausalLM"], "model_type": "mamba"}, weights_file=VALID)
 
