@@ -340,6 +340,10 @@ llama2c_case("convert-truncated-checkpoint", checkpoint=CKPT[: len(CKPT) - 100])
 llama2c_case("convert-vocab-mismatch", checkpoint=llama2c_bytes(len(PIECES) + 5))
 llama2c_case("convert-out-under-a-file")
 llama2c_case("convert-out-is-a-file")
+# A plausible-looking header whose implied size overflows 64 bits (dim = hidden_dim = 2^30, 2^30 layers): the size
+# check must say so, not print a wrapped-around negative byte count.
+llama2c_case("convert-checkpoint-size-overflows",
+             checkpoint=struct.pack("<7i", 1 << 30, 1 << 30, 1 << 30, 2, 2, 11, 16) + CKPT[28:])
 write(os.path.join(HERE, "convert-tokenizer-not-sentencepiece", "tiny.bin"), CKPT)
 shutil.copyfile(os.path.join(TOKENIZER_DIR, "tokenizer.json"), os.path.join(HERE, "convert-tokenizer-not-sentencepiece", "tokenizer.json"))
 print("wrote the binary fixtures")
