@@ -44,26 +44,39 @@ public sealed record EvaluationSummary(string Task, int Count, IReadOnlyDictiona
 /// </summary>
 public static class TaskEvaluator
 {
+    /// <param name="dataFile">Where the examples came from, named by input errors (an item that cannot be scored).</param>
     public static EvaluationSummary Evaluate(ICausalLM model, MuscleTokenizer tokenizer, ITaskDefinition task,
                                              IReadOnlyList<TaskExample> examples, EvaluationOptions options,
-                                             IProgress<RunEvent>? progress = null)
+                                             IProgress<RunEvent>? progress = null, string? dataFile = null)
     {
         if (options.Limit is int limit) examples = examples.Take(Math.Max(0, limit)).ToList();
         if (examples.Count == 0) throw new MuscleInputException($"nothing to evaluate: the {task.Name} data is empty");
         return task.Kind == TaskKind.MultipleChoice
-            ? MultipleChoice(model, tokenizer, task, examples, options, progress)
+            ? MultipleChoice(model, tokenizer, task, examples, options, progress, dataFile)
             : Generative(model, tokenizer, task, examples, options, progress);
     }
 
     private static EvaluationSummary MultipleChoice(ICausalLM model, MuscleTokenizer tokenizer, ITaskDefinition task,
-        IReadOnlyList<TaskExample> examples, EvaluationOptions options, IProgress<RunEvent>? progress)
+        IReadOnlyList<TaskExample> examples, EvaluationOptions options, IProgress<RunEvent>? progress, string? dataFile)
     {
         var requests = new List<EncodedPair>();
         var offsets = new int[examples.Count + 1];
         for (var i = 0; i < examples.Count; i++)
         {
             offsets[i] = requests.Count;
-            foreach (var r in examples[i].Requests()) requests.Add(tokenizer.Encode(r.Context, r.Continuation, options.MaxSeqLen));
+            var choice = 0;
+            foreach (var r in examples[i].Requests())
+            {
+                var pair = tokenizer.Encode(r.Context, r.Continuation, options.MaxSeqLen);
+                // lm-eval cuts the context from the left and never the continuation; the first continuation token is
+                // predicted from the token before it, so at least one context token (BOS) must survive the cut.
+                if (pair.ContextLength < 1)
+                    throw new MuscleInputException(
+                        $"item {examples[i].Id}, choice {choice}: the continuation is {pair.ContinuationLength} tokens, "
+                        + $"which leaves no context token within --max-seq-len {options.MaxSeqLen}; raise --max-seq-len", dataFile);
+                requests.Add(pair);
+                choice++;
+            }
         }
         offsets[examples.Count] = requests.Count;
         var scores = LoglikelihoodScorer.Score(model, requests, options.BatchSize, tokenizer.PadId ?? tokenizer.EosId ?? 0,
