@@ -135,6 +135,20 @@ model_dir("generate-tokenizer-larger-than-model", config={**CONFIG, "vocab_size"
 nan_weights = weights(SHAPES)
 nan_weights["model.norm.weight"] = ([D], [float("nan")] * D)
 model_dir("generate-nan-weights", weights_file=safetensors_bytes(nan_weights))
+# Finite weights that overflow float32 in the forward (norm × 3e38): the load check passes, the loss is not finite.
+overflow_weights = weights(SHAPES)
+overflow_weights["model.norm.weight"] = ([D], [3e38] * D)
+model_dir("train-adapter-overflowing-weights", weights_file=safetensors_bytes(overflow_weights))
+
+# A Split pre-tokenizer whose regex backtracks catastrophically on "a"*41 + "!" (nested quantifier before a failing
+# end anchor); the lookahead keeps it off .NET's NonBacktracking engine, so the match timeout has to catch it.
+d = model_dir("generate-tokenizer-regex-catastrophic", weights_file=VALID)
+with open(os.path.join(d, "tokenizer.json")) as f:
+    tok = json.load(f)
+tok["pre_tokenizer"] = {"type": "Sequence", "pretokenizers": [
+    {"type": "Split", "pattern": {"Regex": "(a+)+(?!b)$"}, "behavior": "Isolated", "invert": False},
+    {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False}]}
+write(os.path.join(d, "tokenizer.json"), json.dumps(tok, indent=2, ensure_ascii=False) + "\n")
 
 model_dir("generate-unknown-architecture",
           config={**CONFIG, "architectures": ["MambaForCausalLM"], "model_type": "mamba"}, weights_file=VALID)
@@ -202,7 +216,7 @@ R = 2
 LORA = {"self_attn.q_proj": (D, D), "self_attn.v_proj": (D, KV)}  # module: (in, out)
 
 
-def adapter_dir(case, sub, lora=LORA, layers=(0,), seed=5, config=None):
+def adapter_dir(case, sub, lora=LORA, layers=(0,), seed=5, config=None, nan_key=None):
     shapes = {}
     for layer in layers:
         for module, (fan_in, fan_out) in lora.items():
@@ -218,10 +232,16 @@ def adapter_dir(case, sub, lora=LORA, layers=(0,), seed=5, config=None):
         "target_modules": sorted({m.split(".")[-1] for m in lora}), "use_rslora": False, "use_dora": False,
         **(config or {}),
     }, indent=2) + "\n")
-    write(os.path.join(d, "adapter_model.safetensors"), safetensors_bytes(weights(shapes, seed=seed, scale=0.1)))
+    tensors = weights(shapes, seed=seed, scale=0.1)
+    if nan_key is not None:
+        shape, vals = tensors[nan_key]
+        tensors[nan_key] = (shape, [float("nan")] + vals[1:])
+    write(os.path.join(d, "adapter_model.safetensors"), safetensors_bytes(tensors))
 
 
 adapter_dir("_valid", "tiny-adapter")
+# One NaN in a lora_B: the base is intact, so the error must name the adapter file, not the model directory.
+adapter_dir("generate-nan-adapter", "adapter", nan_key="base_model.model.model.layers.0.self_attn.v_proj.lora_B.weight")
 # An old adapter made for another architecture (hidden 16): the keys exist in tiny-llama, the shapes do not fit.
 adapter_dir("train-compat-adapter-other-architecture", "old-adapter", lora={"self_attn.q_proj": (16, 16), "self_attn.v_proj": (16, 8)})
 # An adapter for a two-layer model: layer 1 does not exist in tiny-llama.
@@ -320,6 +340,10 @@ llama2c_case("convert-truncated-checkpoint", checkpoint=CKPT[: len(CKPT) - 100])
 llama2c_case("convert-vocab-mismatch", checkpoint=llama2c_bytes(len(PIECES) + 5))
 llama2c_case("convert-out-under-a-file")
 llama2c_case("convert-out-is-a-file")
+# A plausible-looking header whose implied size overflows 64 bits (dim = hidden_dim = 2^30, 2^30 layers): the size
+# check must say so, not print a wrapped-around negative byte count.
+llama2c_case("convert-checkpoint-size-overflows",
+             checkpoint=struct.pack("<7i", 1 << 30, 1 << 30, 1 << 30, 2, 2, 11, 16) + CKPT[28:])
 write(os.path.join(HERE, "convert-tokenizer-not-sentencepiece", "tiny.bin"), CKPT)
 shutil.copyfile(os.path.join(TOKENIZER_DIR, "tokenizer.json"), os.path.join(HERE, "convert-tokenizer-not-sentencepiece", "tokenizer.json"))
 print("wrote the binary fixtures")

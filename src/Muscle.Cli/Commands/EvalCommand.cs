@@ -32,8 +32,9 @@ public static class EvalCommand
             using var taskModel = TaskModel.Load(weights.ModelDir!, weights.AdapterDir, weights.DType);
             foreach (var warning in taskModel.Warnings) ctx.Error.WriteLine("warning: " + warning);
             var summary = ctx.Progress.Run($"eval {definition.Name}", p => TaskEvaluator.Evaluate(
-                taskModel.Model, taskModel.Tokenizer, definition, examples, options, p));
+                taskModel.Model, taskModel.Tokenizer, definition, examples, options, p, parse.GetValue(taskFile.Data)!.FullName));
             TaskEvaluator.WritePredictions(outPath, summary);
+            foreach (var warning in summary.Warnings) ctx.Error.WriteLine("warning: " + warning);
             ctx.Out.WriteLine($"{definition.Name}: n = {summary.Count}, {summary.MetricsLine()}");
             return 0;
         });

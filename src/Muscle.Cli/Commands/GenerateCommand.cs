@@ -28,11 +28,7 @@ public static class GenerateCommand
         model.AddTo(command);
         command.SetAction(parse =>
         {
-            var weights = model.Bind(parse);
-            using var taskModel = TaskModel.Load(weights.ModelDir!, weights.AdapterDir, weights.DType);
-            foreach (var warning in taskModel.Warnings) ctx.Error.WriteLine("warning: " + warning);
-            var generator = new TextGenerator(taskModel.Model, taskModel.Tokenizer);
-            var result = generator.Generate(parse.GetValue(prompt) ?? "", new GenerationOptions
+            var options = new GenerationOptions
             {
                 MaxNewTokens = parse.GetValue(maxNew),
                 Greedy = parse.GetValue(greedy),
@@ -42,10 +38,32 @@ public static class GenerateCommand
                 StopSequences = parse.GetValue(stop) ?? [],
                 NoRepeatNgramSize = parse.GetValue(noRepeat),
                 UseKvCache = !parse.GetValue(noCache),
-            });
+            };
+            options.Validate(); // before the model is read
+            var weights = model.Bind(parse);
+            using var taskModel = TaskModel.Load(weights.ModelDir!, weights.AdapterDir, weights.DType);
+            foreach (var warning in taskModel.Warnings) ctx.Error.WriteLine("warning: " + warning);
+            var generator = new TextGenerator(taskModel.Model, taskModel.Tokenizer);
+            var result = generator.Generate(parse.GetValue(prompt) ?? "", options);
+            ctx.Error.WriteLine(StopNote(result, options, taskModel.Model.Config.MaxPositions));
             ctx.Out.WriteLine(parse.GetValue(ids) ? string.Join(' ', result.TokenIds) : result.Text);
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The stderr note on why generation ended; a full context window is a warning, since it cut the output short.</summary>
+    internal static string StopNote(GenerationResult r, GenerationOptions o, int maxPositions)
+    {
+        var count = $"{r.TokenIds.Count} of {o.MaxNewTokens} new tokens";
+        return r.StopReason switch
+        {
+            StopReason.Eos => $"note: stopped at the end-of-sequence token ({count})",
+            StopReason.StopString => $"note: stopped at a stop string ({count})",
+            StopReason.ContextFull =>
+                $"warning: stopped because the context window is full ({count}; the prompt has {r.PromptTokens} tokens, "
+                + $"max_position_embeddings is {maxPositions})",
+            _ => $"note: stopped after the requested {count}",
+        };
     }
 }

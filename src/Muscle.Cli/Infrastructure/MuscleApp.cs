@@ -44,6 +44,12 @@ public static class MuscleApp
             if (parse.GetValue(threads) is int n)
             {
                 if (n < 1) throw new MuscleInputException($"--threads must be >= 1, got {n}");
+                // LibTorch's intra-op pool starts every thread asked for (100000 made over 11,000 before failing); more than
+                // a few per core only adds contention, so the bound is 4 per logical processor.
+                var most = Environment.ProcessorCount * 4;
+                if (n > most)
+                    throw new MuscleInputException(
+                        $"--threads must be <= {most} (4 per logical processor; this machine has {Environment.ProcessorCount}), got {n}");
                 TorchSharp.torch.set_num_threads(n);
             }
             return parse.Invoke(new InvocationConfiguration

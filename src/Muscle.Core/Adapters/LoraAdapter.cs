@@ -95,6 +95,7 @@ public sealed class LoraAdapter : IDisposable
             throw new MuscleInputException($"not a PEFT adapter directory: {WeightsFileName} is missing", dir);
         using var scope = NewDisposeScope();
         var tensors = Safetensors.Load(weightsPath);
+        FiniteWeights.Check(tensors, weightsPath, "adapter weight");
         var linears = model.AdaptableLinears();
         var paths = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var key in tensors.Keys.Order(StringComparer.Ordinal))

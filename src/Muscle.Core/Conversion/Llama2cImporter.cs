@@ -46,8 +46,19 @@ public static class Llama2cImporter
         var h = ReadHeader(r, path);
         long kvDim = (long)h.KvHeads * h.HeadSize, L = h.Layers, D = h.Dim, F = h.HiddenDim, V = h.VocabSize;
         long freqs = (long)h.SeqLen * h.HeadSize / 2;
-        long expected = 28 + 4 * (V * D + L * D + L * D * D + 2 * L * D * kvDim + L * D * D + L * D + 3 * L * D * F + D + 2 * freqs
-                                  + (h.SharedClassifier ? 0 : V * D));
+        long expected;
+        try
+        {
+            // Checked: int32 header fields multiply past long.MaxValue (dim 2^30 × dim × layers), which would wrap around.
+            expected = checked(28 + 4 * (V * D + L * D + L * D * D + 2 * L * D * kvDim + L * D * D + L * D + 3 * L * D * F + D + 2 * freqs
+                                         + (h.SharedClassifier ? 0 : V * D)));
+        }
+        catch (OverflowException)
+        {
+            throw new MuscleInputException(
+                $"not a llama2.c checkpoint: its header (dim={h.Dim} hidden_dim={h.HiddenDim} n_layers={h.Layers} vocab_size={h.VocabSize} " +
+                $"seq_len={h.SeqLen}) implies more than {long.MaxValue} bytes (the size overflows 64 bits); the file has {fs.Length}", path);
+        }
         if (fs.Length != expected)
             throw new MuscleInputException($"llama2.c checkpoint size mismatch: header implies {expected} bytes, file has {fs.Length}", path);
 

@@ -19,7 +19,8 @@ public sealed class CachedTeachers : ITeacherSource, IDisposable
     private readonly List<(FileStream Stream, SafetensorsHeader Header)> _shards = [];
     private readonly Part _train, _valid;
 
-    internal CachedTeachers(string dir, JsonObject manifest, TeacherCacheStatus status, string? staleReason)
+    /// <param name="vocabSize">The teachers' vocabulary: every cached id must lie in [0, V).</param>
+    internal CachedTeachers(string dir, JsonObject manifest, TeacherCacheStatus status, string? staleReason, int vocabSize)
     {
         Dir = dir;
         Status = status;
@@ -27,22 +28,22 @@ public sealed class CachedTeachers : ITeacherSource, IDisposable
         K = manifest["k_effective"]!.GetValue<int>();
         HasTokens = manifest[TeacherCacheManifest.TokensKey]?.GetValue<bool>() == true;
         if (manifest["choice_file"] is JsonObject choiceFile)
-            ChoiceScores = TeacherCache.ReadChoiceScores(Path.Combine(dir, choiceFile["file"]!.GetValue<string>()));
+            ChoiceScores = TeacherCache.ReadChoiceScores(TeacherCacheManifest.FilePath(dir, choiceFile));
         _train = new Part(manifest["train_items"]!.GetValue<int>());
         _valid = new Part(manifest["valid_items"]!.GetValue<int>());
         try
         {
             foreach (var shard in manifest["shards"]!.AsArray())
             {
-                var path = Path.Combine(dir, shard!["file"]!.GetValue<string>());
+                var path = TeacherCacheManifest.FilePath(dir, shard);
                 var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.RandomAccess);
                 _shards.Add((stream, SafetensorsHeader.Parse(stream, stream.Length, path)));
-                var part = shard["split"]!.GetValue<string>() == "train" ? _train : _valid;
+                var part = shard!["split"]!.GetValue<string>() == "train" ? _train : _valid;
                 var first = shard["first_item"]!.GetValue<int>();
                 var items = shard["items"]!.GetValue<int>();
-                long[] offsets;
-                using (var t = ReadRows(_shards.Count - 1, "offsets", 0, items + 1))
-                    offsets = t.data<long>().ToArray();
+                if (first < 0 || items < 0 || first + items > part.Rows.Length)
+                    throw Corrupt($"the manifest puts items {first}..{first + items} in it, but the split has {part.Rows.Length}", path);
+                var offsets = Validate(_shards.Count - 1, items, vocabSize);
                 for (var j = 0; j < items; j++)
                     part.Rows[first + j] = (_shards.Count - 1, offsets[j], (int)(offsets[j + 1] - offsets[j]));
             }
@@ -53,6 +54,63 @@ public sealed class CachedTeachers : ITeacherSource, IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Checks a shard when the cache is opened, one tensor at a time: every tensor present with one row per token,
+    /// offsets from 0 rising to the row count, ids in [0, V), no NaN or +inf among the log-probabilities (−inf is a
+    /// legal tail when k = V). A cache of the right size with bad bytes used to fail deep in training (an
+    /// InvalidOperationException, a native LibTorch error, NaN losses blamed on the learning rate). Returns the offsets.
+    /// </summary>
+    private long[] Validate(int shard, int items, int vocabSize)
+    {
+        var header = _shards[shard].Header;
+        var names = TeacherCache.Fields.SelectMany(f => new[] { $"old.{f}", $"new.{f}" }).Append("labels").Append("offsets");
+        foreach (var name in names)
+            if (!header.TryGetEntry(name, out var e) || e.Shape.Count == 0)
+                throw Corrupt($"tensor '{name}' is missing or has no rows", header.Path);
+        header.TryGetEntry("offsets", out var offsetsEntry);
+        if (offsetsEntry.Shape[0] != items + 1 || offsetsEntry.DType != SafetensorsDType.I64)
+            throw Corrupt($"'offsets' is {offsetsEntry.DType} {offsetsEntry.ShapeText}, expected I64 [{items + 1}] for {items} items", header.Path);
+        header.TryGetEntry("labels", out var labelsEntry);
+        var rows = labelsEntry.Shape[0];
+        long[] offsets;
+        using (var t = ReadRows(shard, "offsets", 0, items + 1))
+            offsets = t.data<long>().ToArray();
+        if (offsets[0] != 0) throw Corrupt($"'offsets' starts at {offsets[0]}, not 0", header.Path);
+        for (var j = 0; j < items; j++)
+            if (offsets[j + 1] < offsets[j] || offsets[j + 1] > rows)
+                throw Corrupt($"'offsets' is not rising within [0, {rows}]: item {j} runs from row {offsets[j]} to {offsets[j + 1]}", header.Path);
+        if (offsets[items] != rows) throw Corrupt($"'offsets' ends at {offsets[items]} but the shard holds {rows} rows", header.Path);
+
+        foreach (var name in names.Where(n => n != "offsets"))
+        {
+            header.TryGetEntry(name, out var entry);
+            if (entry.Shape[0] != rows)
+                throw Corrupt($"tensor '{name}' has {entry.Shape[0]} rows, 'labels' has {rows}", header.Path);
+            using var scope = NewDisposeScope();
+            var t = ReadRows(shard, name, 0, rows);
+            // One host sync per tensor, once per run: the cost of reading the cache once more.
+            if (t.is_floating_point())
+            {
+                var bad = t.isnan().logical_or(t.isposinf());
+                if (bad.any().item<bool>())
+                    throw Corrupt($"tensor '{name}' holds NaN or +inf (first at element {bad.flatten().nonzero()[0].item<long>()})", header.Path);
+            }
+            else
+            {
+                var outside = t.lt(0).logical_or(t.ge(vocabSize));
+                if (outside.any().item<bool>())
+                {
+                    var at = outside.flatten().nonzero()[0].item<long>();
+                    throw Corrupt($"tensor '{name}' holds id {t.flatten()[at].to_type(ScalarType.Int64).item<long>()} outside the vocabulary [0, {vocabSize}) (element {at})", header.Path);
+                }
+            }
+        }
+        return offsets;
+    }
+
+    private static Infrastructure.MuscleInputException Corrupt(string what, string file) =>
+        new($"teacher cache is corrupt: {what}; delete the cache directory to rebuild it", file);
 
     public string Dir { get; }
     public TeacherCacheStatus Status { get; }

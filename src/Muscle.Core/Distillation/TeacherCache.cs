@@ -66,7 +66,7 @@ public static class TeacherCache
             if (stale is null)
             {
                 progress?.Report(new TeacherCacheReady(TeacherCacheStatus.Reused, dir));
-                return new CachedTeachers(dir, found!, TeacherCacheStatus.Reused, null);
+                return new CachedTeachers(dir, found!, TeacherCacheStatus.Reused, null, newModel.Model.Config.VocabSize);
             }
             // Same run, a part missing: keep the token part it had, so runs needing different parts stop rebuilding in turn.
             if (differs is null && HasTokens(found!)) tokens = true;
@@ -88,7 +88,7 @@ public static class TeacherCache
                       $"new {manifest["mean_tail_mass"]!["new"]!.GetValue<double>():F3}");
         if (choices is not null) parts.Add($"choice scores of {choices.Train.Count} training + {choices.Valid.Count} validation items");
         progress?.Report(new TeacherCacheReady(status, dir, string.Join("; ", parts)));
-        return new CachedTeachers(dir, manifest, status, stale);
+        return new CachedTeachers(dir, manifest, status, stale, newModel.Model.Config.VocabSize);
     }
 
     private static bool HasTokens(JsonObject manifest) => manifest[TeacherCacheManifest.TokensKey]?.GetValue<bool>() == true;
@@ -107,8 +107,8 @@ public static class TeacherCache
         if (manifest["shards"] is not JsonArray shards) return "shards";
         foreach (var shard in shards.Append(manifest["choice_file"]).Where(f => f is not null))
         {
-            var file = new FileInfo(Path.Combine(dir, shard!["file"]!.GetValue<string>()));
-            if (!file.Exists || file.Length != shard["bytes"]!.GetValue<long>()) return "shards";
+            var file = new FileInfo(TeacherCacheManifest.FilePath(dir, shard));
+            if (!file.Exists || file.Length != shard!["bytes"]!.GetValue<long>()) return "shards";
         }
         return null;
     }

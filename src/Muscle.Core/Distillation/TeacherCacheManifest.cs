@@ -25,6 +25,20 @@ internal static class TeacherCacheManifest
     /// <summary>Manifest key of the choice part: the hash of the scored choice sequences (absent without that part).</summary>
     public const string ChoicesKey = "choice_sequences_sha256";
 
+    /// <summary>
+    /// The path of a file the manifest lists. Cache files live next to the manifest, as shards next to a safetensors
+    /// index: a name with a directory part ("../outside/x.safetensors") could point anywhere, so it is refused.
+    /// </summary>
+    public static string FilePath(string dir, JsonNode? entry)
+    {
+        var file = entry?["file"] is JsonValue v && v.TryGetValue<string>(out var f) ? f : null;
+        if (string.IsNullOrEmpty(file) || file != Path.GetFileName(file) || file is "." or ".." || file.Contains('\\'))
+            throw new Infrastructure.MuscleInputException(
+                $"teacher cache manifest lists {entry?["file"]?.ToJsonString() ?? "no file"}, which is not a file name in the cache directory",
+                Path.Combine(dir, FileName));
+        return Path.Combine(dir, file);
+    }
+
     /// <summary>The keys a cache must match to be reused.</summary>
     public static JsonObject Key(UpdatePair models, TokenizedSplit split, int maxSeqLen, double temperature,
                                  TeacherCacheOptions options, ScalarType teacherDtype) => new()

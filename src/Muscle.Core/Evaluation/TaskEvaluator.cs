@@ -30,6 +30,9 @@ public sealed record InstancePrediction(JsonObject Line, bool? Correct, double? 
 /// <summary>The task-level result: the metric values printed by <c>muscle eval</c> and stored beside the predictions.</summary>
 public sealed record EvaluationSummary(string Task, int Count, IReadOnlyDictionary<string, double> Metrics, IReadOnlyList<InstancePrediction> Predictions)
 {
+    /// <summary>What the caller should tell the user once per run (e.g. how many generations a full context window cut short).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     public string MetricsLine() => string.Join(", ", Metrics.Select(m => $"{m.Key} = {m.Value:F4}"));
 }
 
@@ -41,26 +44,39 @@ public sealed record EvaluationSummary(string Task, int Count, IReadOnlyDictiona
 /// </summary>
 public static class TaskEvaluator
 {
+    /// <param name="dataFile">Where the examples came from, named by input errors (an item that cannot be scored).</param>
     public static EvaluationSummary Evaluate(ICausalLM model, MuscleTokenizer tokenizer, ITaskDefinition task,
                                              IReadOnlyList<TaskExample> examples, EvaluationOptions options,
-                                             IProgress<RunEvent>? progress = null)
+                                             IProgress<RunEvent>? progress = null, string? dataFile = null)
     {
         if (options.Limit is int limit) examples = examples.Take(Math.Max(0, limit)).ToList();
         if (examples.Count == 0) throw new MuscleInputException($"nothing to evaluate: the {task.Name} data is empty");
         return task.Kind == TaskKind.MultipleChoice
-            ? MultipleChoice(model, tokenizer, task, examples, options, progress)
+            ? MultipleChoice(model, tokenizer, task, examples, options, progress, dataFile)
             : Generative(model, tokenizer, task, examples, options, progress);
     }
 
     private static EvaluationSummary MultipleChoice(ICausalLM model, MuscleTokenizer tokenizer, ITaskDefinition task,
-        IReadOnlyList<TaskExample> examples, EvaluationOptions options, IProgress<RunEvent>? progress)
+        IReadOnlyList<TaskExample> examples, EvaluationOptions options, IProgress<RunEvent>? progress, string? dataFile)
     {
         var requests = new List<EncodedPair>();
         var offsets = new int[examples.Count + 1];
         for (var i = 0; i < examples.Count; i++)
         {
             offsets[i] = requests.Count;
-            foreach (var r in examples[i].Requests()) requests.Add(tokenizer.Encode(r.Context, r.Continuation, options.MaxSeqLen));
+            var choice = 0;
+            foreach (var r in examples[i].Requests())
+            {
+                var pair = tokenizer.Encode(r.Context, r.Continuation, options.MaxSeqLen);
+                // lm-eval cuts the context from the left and never the continuation; the first continuation token is
+                // predicted from the token before it, so at least one context token (BOS) must survive the cut.
+                if (pair.ContextLength < 1)
+                    throw new MuscleInputException(
+                        $"item {examples[i].Id}, choice {choice}: the continuation is {pair.ContinuationLength} tokens, "
+                        + $"which leaves no context token within --max-seq-len {options.MaxSeqLen}; raise --max-seq-len", dataFile);
+                requests.Add(pair);
+                choice++;
+            }
         }
         offsets[examples.Count] = requests.Count;
         var scores = LoglikelihoodScorer.Score(model, requests, options.BatchSize, tokenizer.PadId ?? tokenizer.EosId ?? 0,
@@ -115,6 +131,7 @@ public static class TaskEvaluator
         var rouge = spec.Metric == "rouge1" ? new RougeScorer("rouge1") : null;
         var predictions = new List<InstancePrediction>(examples.Count);
         double total = 0;
+        var contextFull = new List<string>();
         for (var i = 0; i < examples.Count; i++)
         {
             var ex = examples[i];
@@ -122,6 +139,7 @@ public static class TaskEvaluator
             var ids = tokenizer.Encode(prompt, addBos: true);
             if (ids.Count > options.MaxSeqLen) ids = ids.Skip(ids.Count - options.MaxSeqLen).ToList();
             var generated = generator.GenerateFromIds(ids, genOptions);
+            if (generated.StopReason == StopReason.ContextFull) contextFull.Add(ex.Id);
             var scored = task.Score(generated.Text, ex);
             var score = scored.Score ?? rouge!.Score(scored.Reference, scored.Prediction).FMeasure;
             total += score;
@@ -133,6 +151,7 @@ public static class TaskEvaluator
                 ["correct"] = scored.Correct,
                 ["score"] = score,
                 ["text"] = generated.Text,
+                ["stop_reason"] = generated.StopReason,
                 ["input"] = prompt,
             };
             if (scored.Correct is null) line.Remove("correct");
@@ -140,7 +159,13 @@ public static class TaskEvaluator
             progress?.Report(new EvaluationProgress(i + 1, examples.Count));
         }
         var metrics = new Dictionary<string, double> { [spec.Metric] = total / examples.Count };
-        return new EvaluationSummary(task.Name, examples.Count, metrics, predictions);
+        IReadOnlyList<string> warnings = contextFull.Count == 0 ? [] :
+        [
+            $"{contextFull.Count} of {examples.Count} generations stopped because the context window "
+            + $"(max_position_embeddings {model.Config.MaxPositions}) was full before {genOptions.MaxNewTokens} new tokens "
+            + $"(\"stop_reason\": \"{StopReason.ContextFull}\"; first: id {contextFull[0]}); their predictions are cut short or empty",
+        ];
+        return new EvaluationSummary(task.Name, examples.Count, metrics, predictions) { Warnings = warnings };
     }
 
     /// <summary>Writes one JSON line per instance, atomically (a crash never leaves a partial predictions file).</summary>

@@ -31,9 +31,14 @@ public sealed record GenerationOptions
         if (MaxNewTokens < 0) throw new Infrastructure.MuscleInputException($"--max-new-tokens must be >= 0, got {MaxNewTokens}");
         if (!Greedy && !(Temperature > 0)) throw new Infrastructure.MuscleInputException($"--temperature must be > 0 when sampling, got {Temperature}");
         if (!(TopP > 0 && TopP <= 1)) throw new Infrastructure.MuscleInputException($"--top-p must be in (0, 1], got {TopP}");
+        // An empty stop string occurs at offset 0 of every text, so it would cut every continuation to nothing.
+        if (StopSequences.Any(s => s.Length == 0)) throw new Infrastructure.MuscleInputException("--stop must not be an empty string: it would cut every continuation to nothing");
         if (NoRepeatNgramSize < 0) throw new Infrastructure.MuscleInputException($"--no-repeat-ngram-size must be >= 0, got {NoRepeatNgramSize}");
     }
 }
 
-/// <summary>What a generation produced: the new token ids (including a stop token), the text cut at a stop sequence.</summary>
-public sealed record GenerationResult(IReadOnlyList<int> TokenIds, string Text, string StopReason);
+/// <summary>
+/// What a generation produced: the new token ids (including a stop token), the text cut at a stop sequence, why it
+/// ended (a <see cref="Generation.StopReason"/> name) and the prompt's length in tokens.
+/// </summary>
+public sealed record GenerationResult(IReadOnlyList<int> TokenIds, string Text, string StopReason, int PromptTokens = 0);

@@ -31,14 +31,14 @@ public sealed class TextGenerator(ICausalLM model, MuscleTokenizer tokenizer)
         var device = model.Device();
         using var generator = options.Greedy ? null : new Generator((ulong)options.Seed);
         using var cache = options.UseKvCache ? model.NewCache() : null;
-        var reason = "length";
+        var reason = StopReason.MaxTokens;
         var text = "";
 
         using (no_grad())
         {
             for (var step = 0; step < options.MaxNewTokens; step++)
             {
-                if (history.Count >= maxPositions) { reason = "max_position_embeddings"; break; }
+                if (history.Count >= maxPositions) { reason = StopReason.ContextFull; break; }
                 using var scope = NewDisposeScope();
                 // With a cache only the unseen tokens are fed; without one the whole sequence is recomputed.
                 var feed = cache is null || step == 0 ? history : history.GetRange(history.Count - 1, 1);
@@ -53,16 +53,16 @@ public sealed class TextGenerator(ICausalLM model, MuscleTokenizer tokenizer)
                 var next = Choose(logits, history, generated, promptIds.Count, options, generator);
                 history.Add(next);
                 generated.Add(next);
-                if (stopIds.Contains(next)) { reason = "stop_token"; break; }
+                if (stopIds.Contains(next)) { reason = StopReason.Eos; break; }
                 if (options.StopSequences.Count > 0)
                 {
                     text = tokenizer.Decode(Decodable(generated));
-                    if (StopSequences.Cut(text, options.StopSequences) is { } cut) { text = cut; reason = "stop_sequence"; return new GenerationResult(generated, text, reason); }
+                    if (StopSequences.Cut(text, options.StopSequences) is { } cut) { text = cut; reason = StopReason.StopString; return new GenerationResult(generated, text, reason, promptIds.Count); }
                 }
             }
         }
-        var content = reason == "stop_token" ? generated.Take(generated.Count - 1) : generated;
-        return new GenerationResult(generated, tokenizer.Decode(Decodable(content)), reason);
+        var content = reason == StopReason.Eos ? generated.Take(generated.Count - 1) : generated;
+        return new GenerationResult(generated, tokenizer.Decode(Decodable(content)), reason, promptIds.Count);
     }
 
     // Embedding matrices are often padded past the tokenizer (Phi-2: 51200 rows for 50295 tokens). HF's fast

@@ -46,7 +46,7 @@ public static partial class CheckpointFiles
     /// <summary>
     /// Loads all weights of <paramref name="dir"/>. <c>model.safetensors</c> wins over an index when both exist,
     /// as in transformers. A sharded checkpoint is checked first: every indexed key must be in its shard, and no
-    /// shard may hold a key the index does not map to it.
+    /// shard may hold a key the index does not map to it. A NaN or infinite weight is refused, naming its shard.
     /// </summary>
     public static Dictionary<string, Tensor> LoadDirectory(string dir, Device? device = null)
     {
@@ -57,7 +57,17 @@ public static partial class CheckpointFiles
             // The shard was validated against its length at resolve time; a different length now means it changed.
             if (stream.Length != shard.Header.FileLength)
                 throw new MuscleInputException($"file changed while loading (was {shard.Header.FileLength} bytes, now {stream.Length})", shard.Path);
-            foreach (var (key, tensor) in Safetensors.Load(stream, shard.Header, shard.Keys, device))
+            var loaded = Safetensors.Load(stream, shard.Header, shard.Keys, device);
+            try
+            {
+                FiniteWeights.Check(loaded, shard.Path);
+            }
+            catch
+            {
+                foreach (var t in loaded.Values.Concat(result.Values)) t.Dispose();
+                throw;
+            }
+            foreach (var (key, tensor) in loaded)
                 result.Add(key, tensor);
         }
         return result;

@@ -74,7 +74,7 @@ public static class UpdatePipeline
         }, skipped, _ =>
         {
             using var tm = TaskModel.Load(model, adapter, r.DType);
-            var summary = TaskEvaluator.Evaluate(tm.Model, tm.Tokenizer, task, test, r.Evaluation, progress.In($"evaluate {name}"));
+            var summary = TaskEvaluator.Evaluate(tm.Model, tm.Tokenizer, task, test, r.Evaluation, progress.In($"evaluate {name}"), r.TestFile);
             TaskEvaluator.WritePredictions(path, summary);
             return 0;
         }, progress);

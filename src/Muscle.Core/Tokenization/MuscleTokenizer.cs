@@ -29,6 +29,7 @@ public sealed class MuscleTokenizer
     private readonly bool _stripSpaceAfterBos;
     private readonly bool _addPrefixSpace;
     private readonly WholeWords? _wholeWords;
+    private readonly string? _regexFile;
     private readonly SpecialSource? _bosOutside;
     private readonly SpecialSource? _eosOutside;
 
@@ -47,6 +48,7 @@ public sealed class MuscleTokenizer
         _stripSpaceAfterBos = source.DummyPrefix;
         _addPrefixSpace = source.AddPrefixSpace;
         _wholeWords = source.WholeWords;
+        _regexFile = source.RegexFile;
         _addedNonSpecial = source.Added.Where(a => !a.Special).Select(a => a.Id).ToHashSet();
 
         var s = source.Specials;
@@ -137,7 +139,16 @@ public sealed class MuscleTokenizer
         else
         {
             var prefixed = _addPrefixSpace && !text.StartsWith(' ') ? " " + text : text;
-            body = _wholeWords is null ? _inner.EncodeToIds(prefixed) : EncodeIgnoringMerges(prefixed, _wholeWords);
+            try
+            {
+                body = _wholeWords is null ? _inner.EncodeToIds(prefixed) : EncodeIgnoringMerges(prefixed, _wholeWords);
+            }
+            catch (RegexMatchTimeoutException e)
+            {
+                throw new MuscleInputException(
+                    $"the pre-tokenizer regex {e.Pattern} took over {e.MatchTimeout.TotalSeconds:0.#} s on one match in a "
+                    + $"{text.Length}-character text: it backtracks catastrophically; fix the pattern", _regexFile, inner: e);
+            }
         }
         if (!(addBos && AddsBos) && !AddsEos) return body;
         var ids = new List<int>(body.Count + 2);
@@ -400,14 +411,7 @@ public sealed class MuscleTokenizer
         Regex? regex = null;
         if (json.SplitPattern is not null)
         {
-            try
-            {
-                regex = new Regex(json.SplitPattern, RegexOptions.Compiled | RegexOptions.CultureInvariant);
-            }
-            catch (ArgumentException e)
-            {
-                throw new MuscleInputException($"pre-tokenizer regex is not valid in .NET: {e.Message}", json.FilePath, inner: e);
-            }
+            regex = PreTokenizerRegex(json.SplitPattern, json.FilePath);
         }
         var options = new BpeOptions(json.Vocab)
         {
@@ -433,6 +437,7 @@ public sealed class MuscleTokenizer
                 ? new WholeWords(json.Vocab, regex, added.Count == 0 ? null : AddedTokenRegex(added.Keys), added)
                 : null,
             Added = json.AddedTokens,
+            RegexFile = regex is null ? null : json.FilePath,
             Specials = Specials(cfg, json, defaults: null, addBosDefault: json.TemplateBos is not null),
         };
         return new MuscleTokenizer(inner, source);
@@ -460,6 +465,40 @@ public sealed class MuscleTokenizer
             AddEos = cfg.AddEosToken ?? json?.TemplateEos is not null,
             AddEosExplicitIn = cfg.AddEosToken is not null ? tc : null,
         };
+    }
+
+    /// <summary>How long one match of a backtracking pre-tokenizer regex may take before the tokenizer is called broken.</summary>
+    internal static readonly TimeSpan PreTokenizerTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The pre-tokenizer regex, on .NET's NonBacktracking engine where the pattern allows it: that engine is linear in
+    /// the input, so a pattern like <c>(a+)+$</c> cannot hang, and since .NET 7 it finds the same matches as the
+    /// backtracking engine (learn.microsoft.com, "Backtracking in .NET regular expressions" / RegexOptions.NonBacktracking).
+    /// It has no lookarounds, backreferences or atomic groups, and GPT-2's pattern needs the lookahead in
+    /// <c>\s+(?!\S)</c>; such patterns stay backtracking with a match timeout, which <see cref="Encode"/> reports.
+    /// </summary>
+    private static Regex PreTokenizerRegex(string pattern, string file)
+    {
+        try
+        {
+            return new Regex(pattern, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
+        }
+        catch (NotSupportedException)
+        {
+            // A construct only the backtracking engine has; fall through.
+        }
+        catch (ArgumentException e)
+        {
+            throw new MuscleInputException($"pre-tokenizer regex is not valid in .NET: {e.Message}", file, inner: e);
+        }
+        try
+        {
+            return new Regex(pattern, RegexOptions.Compiled | RegexOptions.CultureInvariant, PreTokenizerTimeout);
+        }
+        catch (ArgumentException e)
+        {
+            throw new MuscleInputException($"pre-tokenizer regex is not valid in .NET: {e.Message}", file, inner: e);
+        }
     }
 
     /// <summary>Leftmost-longest match of added tokens, as HF's added-token splitter does.</summary>
@@ -532,6 +571,8 @@ public sealed class MuscleTokenizer
         public IReadOnlyList<HfAddedToken> Added { get; init; } = [];
         public IReadOnlyList<int> ControlIds { get; init; } = [];
         public WholeWords? WholeWords { get; init; }
+        /// <summary>The file whose pre-tokenizer regex Encode runs, for the timeout message.</summary>
+        public string? RegexFile { get; init; }
         public required SpecialSources Specials { get; init; }
     }
 

@@ -114,7 +114,7 @@ public static partial class LmEvalReader
         foreach (var file in Directory.GetFiles(dir, "results_*.json").Order(StringComparer.Ordinal))
         {
             JsonDocument doc;
-            try { doc = JsonDocument.Parse(File.ReadAllText(file)); }
+            try { doc = JsonDocument.Parse(StrictUtf8.ReadAllText(file)); }
             catch (JsonException e) { throw new MuscleInputException($"malformed JSON: {e.Message}", file, e.LineNumber + 1, e); }
             using (doc)
             {
@@ -136,7 +136,7 @@ public static partial class LmEvalReader
         var lineNumber = 0;
         try
         {
-            foreach (var line in File.ReadLines(file))
+            foreach (var line in StrictUtf8.ReadAllLines(file))
             {
                 lineNumber++;
                 if (string.IsNullOrWhiteSpace(line)) continue;

@@ -19,7 +19,7 @@ public static class PredictionReader
         IEnumerable<string> lines;
         try
         {
-            lines = File.ReadLines(path);
+            lines = StrictUtf8.ReadAllLines(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

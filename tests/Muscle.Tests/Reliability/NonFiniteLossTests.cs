@@ -55,10 +55,10 @@ public sealed partial class NonFiniteLossTests : IDisposable
     }
 
     [Fact]
-    public void NaN_base_weights_stop_at_step_one_and_say_there_is_no_checkpoint()
+    public void Overflowing_base_weights_stop_at_step_one_and_say_there_is_no_checkpoint()
     {
         var outDir = Path.Combine(_dir, "run");
-        var (exit, _, stderr) = TrainAdapter(Path.Combine(Corpus, "generate-nan-weights", "model"), outDir);
+        var (exit, _, stderr) = TrainAdapter(Path.Combine(Corpus, "train-adapter-overflowing-weights", "model"), outDir);
 
         Assert.Equal(2, exit);
         var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));

@@ -235,6 +235,60 @@ public class TeacherCacheTests(TinyUpdateFixture fx, ITestOutputHelper log) : IC
     }
 
     /// <summary>
+    /// A cache of the right size with bad bytes used to pass the size check and fail deep in training (bad offsets: an
+    /// InvalidOperationException; bad ids: a native LibTorch error; NaN log-probs: "lower --lr"). It is now checked
+    /// when opened and called corrupt, naming the shard; a manifest naming a file outside the cache is refused.
+    /// </summary>
+    [Fact]
+    public void ACorruptCacheOfTheRightSizeIsRefusedWhenOpenedNamingTheShard()
+    {
+        using var scope = NewDisposeScope();
+        using var s = new Setup(fx);
+        var built = s.TempDir("intact");
+        using (var first = s.Open(built)) Assert.Equal(TeacherCacheStatus.Built, first.Status);
+
+        string Copy()
+        {
+            var dir = s.TempDir("corrupt");
+            Directory.CreateDirectory(dir);
+            foreach (var f in Directory.GetFiles(built)) File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
+            return dir;
+        }
+        void Poke(string shard, string tensor, long byteOffset, byte[] bytes)
+        {
+            SafetensorsHeader header;
+            using (var read = File.OpenRead(shard)) header = SafetensorsHeader.Parse(read, read.Length, shard);
+            Assert.True(header.TryGetEntry(tensor, out var entry));
+            using var write = new FileStream(shard, FileMode.Open, FileAccess.Write);
+            write.Position = header.DataOffset + entry.Begin + byteOffset;
+            write.Write(bytes);
+        }
+        void Refused(string dir, string shard, string what)
+        {
+            var e = Assert.Throws<MuscleInputException>(() => s.Open(dir));
+            Assert.Contains(what, e.Message);
+            Assert.Equal(Path.Combine(dir, shard), e.File);
+        }
+
+        var bad = Copy();
+        Poke(Path.Combine(bad, "train-00000.safetensors"), "offsets", 8, BitConverter.GetBytes(999_999L));
+        Refused(bad, "train-00000.safetensors", "teacher cache is corrupt: 'offsets' is not rising");
+
+        bad = Copy();
+        Poke(Path.Combine(bad, "train-00000.safetensors"), "old.ids", 0, BitConverter.GetBytes(99_999));
+        Refused(bad, "train-00000.safetensors", "teacher cache is corrupt: tensor 'old.ids' holds id 99999 outside the vocabulary");
+
+        bad = Copy();
+        Poke(Path.Combine(bad, "valid-00000.safetensors"), "new.logprobs", 4, BitConverter.GetBytes(float.NaN));
+        Refused(bad, "valid-00000.safetensors", "teacher cache is corrupt: tensor 'new.logprobs' holds NaN or +inf (first at element 1)");
+
+        bad = Copy();
+        var manifest = Path.Combine(bad, "manifest.json");
+        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("\"train-00000.safetensors\"", "\"../outside/x.safetensors\"", StringComparison.Ordinal));
+        Refused(bad, "manifest.json", "teacher cache manifest lists \"../outside/x.safetensors\", which is not a file name");
+    }
+
+    /// <summary>
     /// The choice part: the cached scores are exact mode's bit for bit; a current cache is reused without loading the old
     /// model; a cache lacking the token part is rebuilt with both parts, after which a choice-only run reuses it.
     /// </summary>

@@ -3,21 +3,16 @@ using Muscle.Infrastructure;
 
 namespace Muscle.Tasks.Readers;
 
-/// <summary>Opens data files as UTF-8 (a BOM is skipped), turning a missing file into a user-facing error.</summary>
+/// <summary>
+/// Opens data files as strict UTF-8 (a BOM is skipped; invalid bytes are an error at their line and byte, see
+/// <see cref="StrictUtf8"/>), turning a missing file into a user-facing error.
+/// </summary>
 public static class DataFile
 {
-    public static StreamReader OpenText(string path)
+    public static TextReader OpenText(string path)
     {
         CheckExists(path);
-        return new StreamReader(path, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true);
-    }
-
-    public static byte[] ReadAllBytes(string path)
-    {
-        CheckExists(path);
-        var bytes = File.ReadAllBytes(path);
-        var bom = Encoding.UTF8.Preamble;
-        return bytes.AsSpan().StartsWith(bom) ? bytes[bom.Length..] : bytes;
+        return new StringReader(StrictUtf8.ReadAllText(path));
     }
 
     public static void CheckExists(string path)

@@ -32,8 +32,9 @@ public static class JsonInput
     /// <summary>The objects of a file holding one JSON array; each line number is where its object starts.</summary>
     public static List<T> ReadArray<T>(string path, Func<JsonRecord, T> map)
     {
-        // Round-trip through UTF-16 so invalid UTF-8 becomes U+FFFD, as it does for JSONL read by a StreamReader.
-        var bytes = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(DataFile.ReadAllBytes(path)));
+        // Decoded strictly first, so invalid UTF-8 is reported at its line and byte (as for JSONL) before parsing.
+        DataFile.CheckExists(path);
+        var bytes = Encoding.UTF8.GetBytes(StrictUtf8.ReadAllText(path));
         var (elements, lines) = SplitArray(bytes, path);
         var result = new List<T>(elements.Count);
         for (var i = 0; i < elements.Count; i++)
