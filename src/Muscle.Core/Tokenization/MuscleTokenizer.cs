@@ -420,7 +420,7 @@ public sealed class MuscleTokenizer
                 : m.Left + " " + m.Right).ToList(),
             ByteLevel = true,
             SpecialTokens = added.Count > 0 ? added : null,
-            PreTokenizer = regex is null ? null : new RegexPreTokenizer(regex, added.Count > 0 ? added : null),
+            PreTokenizer = regex is null ? null : new IsolatedSplitPreTokenizer(new RegexPreTokenizer(regex, added.Count > 0 ? added : null)),
             Normalizer = json.NfcNormalize ? new NfcNormalizer() : null,
             UnknownToken = json.UnkToken,
         };

@@ -171,6 +171,22 @@ public sealed class ByteLevelBpeTokenizerTests : IDisposable
     }
 
     [Fact]
+    public void A_split_pattern_that_does_not_cover_the_text_keeps_the_gaps_as_pieces()
+    {
+        // HF tokenizers' Split (behavior Isolated): "hello!world" with [a-z]+ gives the pieces hello, !, world; the "!"
+        // between the matches is a piece of its own, never dropped.
+        var dir = CopyFixture(Path.Combine(_tmp, "gaps"), json => json["pre_tokenizer"] = JsonNode.Parse("""
+            { "type": "Sequence", "pretokenizers": [
+                { "type": "Split", "pattern": { "Regex": "[a-z]+" }, "behavior": "Isolated", "invert": false },
+                { "type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": false } ] }
+            """));
+        var tok = MuscleTokenizer.FromDirectory(dir);
+        var ids = tok.Encode("hello!world!", addBos: false);
+        Assert.Equal("hello!world!", tok.Decode(ids, skipSpecialTokens: false));
+        Assert.Equal([15, 0], ids.Take(2));
+    }
+
+    [Fact]
     public void Tokenizer_config_options_that_change_the_ids_are_honoured_or_refused()
     {
         // add_prefix_space in tokenizer_config.json rewrites a fast tokenizer's pre-tokenizer in transformers: refused.
