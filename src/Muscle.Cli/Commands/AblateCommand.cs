@@ -18,32 +18,17 @@ public static class AblateCommand
             Description = $"Comma-separated arms (default: all): {string.Join(", ", AblationPipeline.DefaultArms)}.",
             DefaultValueFactory = _ => string.Join(',', AblationPipeline.DefaultArms),
         };
-        var evaluation = new EvaluationOptionSet(withScoring: false);
-        var update = new UpdateOptionSet(newAdapterRequired: true, withTest: true);
-        var compatibility = new CompatibilityOptionSet(withStrategy: false);
-        var recipe = new TrainingOptionSet();
-        var weights = new ModelOptionSet(withModel: false);
+        var run = new UpdateRunOptionSet(newAdapterRequired: true, withStrategy: false);
         var command = new Command("ablate", "Train every compatibility strategy from the same v2 adapter and print Table 7 (ΔNFR_c, Δ%NFR_c, ΔPFR_c, Δacc_c).")
         {
             output, strategies,
         };
-        update.AddTo(command);
-        compatibility.AddTo(command);
-        recipe.AddTo(command);
-        weights.AddTo(command);
-        evaluation.AddTo(command);
+        run.AddTo(command);
         command.SetAction(parse =>
         {
-            var request = update.Bind(parse, parse.GetValue(output)!.FullName) with
-            {
-                Training = recipe.Bind(parse),
-                Compatibility = compatibility.Bind(parse),
-                TeacherCache = compatibility.TeacherCache.Bind(parse),
-                Evaluation = evaluation.Bind(parse),
-                DType = weights.Bind(parse).DType,
-            };
-            using var run = request.ClaimOutputs();
-            request = request with { OutDir = run.Path };
+            var request = run.Bind(parse, parse.GetValue(output)!.FullName);
+            using var claim = request.ClaimOutputs();
+            request = request with { OutDir = claim.Path };
             var arms = parse.GetValue(strategies)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var rows = ctx.Progress.Run("ablate", p => AblationPipeline.Run(request, arms, p));
             WriteTable(ctx.Out, rows);

@@ -16,32 +16,17 @@ public static class UpdateCommand
     {
         var output = new Option<DirectoryInfo>("--out") { Description = "Run directory (stages are cached here; rerun to continue).", Required = true };
         var json = new Option<bool>("--json") { Description = "Print the compare JSON (keys of muscle compare --json) as the last line." };
-        var evaluation = new EvaluationOptionSet(withScoring: false);
-        var update = new UpdateOptionSet(newAdapterRequired: false, withTest: true);
-        var compatibility = new CompatibilityOptionSet();
-        var recipe = new TrainingOptionSet();
-        var weights = new ModelOptionSet(withModel: false);
+        var run = new UpdateRunOptionSet(newAdapterRequired: false, withStrategy: true);
         var command = new Command("update", "Move a task adapter from base v1 to base v2 compatibly: train v2's adapter (if needed) and the compatibility adapter, evaluate all three, report the flips.")
         {
             output, json,
         };
-        update.AddTo(command);
-        compatibility.AddTo(command);
-        recipe.AddTo(command);
-        weights.AddTo(command);
-        evaluation.AddTo(command);
+        run.AddTo(command);
         command.SetAction(parse =>
         {
-            var request = update.Bind(parse, parse.GetValue(output)!.FullName) with
-            {
-                Training = recipe.Bind(parse),
-                Compatibility = compatibility.Bind(parse),
-                TeacherCache = compatibility.TeacherCache.Bind(parse),
-                Evaluation = evaluation.Bind(parse),
-                DType = weights.Bind(parse).DType,
-            };
-            using var run = request.ClaimOutputs();
-            request = request with { OutDir = run.Path };
+            var request = run.Bind(parse, parse.GetValue(output)!.FullName);
+            using var claim = request.ClaimOutputs();
+            request = request with { OutDir = claim.Path };
             var result = ctx.Progress.Run("update", p => UpdatePipeline.Run(request, p));
             if (result.SkippedStages.Count > 0) ctx.Error.WriteLine($"reused finished stages: {string.Join(", ", result.SkippedStages)}");
             WriteHeadline(ctx.Out, result.Comparison);
