@@ -39,7 +39,7 @@ for model in sorted({k[0] for k in by}):
                   f"{f(p,'step_ms'):,.1f} | {f(o,'peak_rss_mib'):,.0f} | {f(p,'peak_rss_mib'):,.0f} |")
 
 print()
-print("Targets (issue 7):")
+print("Targets:")
 for model in sorted({k[0] for k in by}):
     for dtype in ("fp32", "bf16"):
         lo, lp = (model, dtype, "lora", "muscle"), (model, "fp32", "lora", "pytorch")

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The real-data run of issue 6 (docs/RESULTS.md): SST-2 from ../shared/data/sst2 with tiny bases.
+# The real-data run (docs/RESULTS.md): SST-2 from ../shared/data/sst2 with tiny bases.
 #   v1 = stories260K (llama2.c, converted) continued on the first 30 % of an SST-2 text corpus,
 #   v2 = v1 continued on all of it (a faithful update: same tokenizer, more text);
 #   per adapter seed: v1's task adapter, then `muscle update` (v2 adapter with v1's recipe + MUSCLE) and
 #   `muscle ablate` (the strategies side by side, from the same v2 adapter).
 # The corpus is the GLUE train sentences (ALPS re-split, 60,614), one document each; 30 % carry the task prompt
-# and a label (10 % flipped), as in the demo world (PROTOTYPE-FINDINGS.md §2b: tiny bases need the label words).
+# and a label (10 % flipped), as in the demo world (tiny bases need the label words).
 # Task data: 2,000 items of the ALPS dev split for training, GLUE dev (872) for the test. No sentence of the
 # task files is in the corpus (different GLUE splits).
 # Usage: scripts/sst2-experiment.sh [OUT] [SEEDS...]   (defaults: runs/sst2, seeds 1 2 3 4 5)

@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 namespace Muscle.Bench;
 
 /// <summary>
-/// The loss-curve target of issue 7: fp32 LoRA training of llama-3.4m for 20 steps. Exports the initial base and
+/// The loss-curve target of docs/PERFORMANCE.md: fp32 LoRA training of llama-3.4m for 20 steps. Exports the initial base and
 /// LoRA weights plus the batch to <c>init.safetensors</c> (HF and PEFT key names), so the PyTorch reference starts
 /// from the same bits, and writes our per-step losses to <c>muscle_losses.json</c>.
 /// </summary>

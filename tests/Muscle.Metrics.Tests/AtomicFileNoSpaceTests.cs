@@ -3,7 +3,7 @@ using Muscle.Infrastructure;
 namespace Muscle.Metrics.Tests;
 
 /// <summary>
-/// A full disk mid-write (issue 8) is one clear input error naming the target, and leaves the previous file intact
+/// A full disk mid-write is one clear input error naming the target, and leaves the previous file intact
 /// with no temporary sibling behind.
 /// </summary>
 public sealed class AtomicFileNoSpaceTests : IDisposable

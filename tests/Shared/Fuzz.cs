@@ -6,7 +6,7 @@ using Muscle.Infrastructure;
 namespace Muscle.Testing;
 
 /// <summary>
-/// Bounded fuzzing of input readers (issue 8) with fixed seeds: random and mutated texts go through a reader, and
+/// Bounded fuzzing of input readers with fixed seeds: random and mutated texts go through a reader, and
 /// the only exception allowed out is <see cref="MuscleInputException"/>. The iteration count comes from
 /// MUSCLE_FUZZ_ITERATIONS when set (for the long runs), else the small CI default.
 /// </summary>

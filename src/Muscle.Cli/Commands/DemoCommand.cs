@@ -71,7 +71,7 @@ public static class DemoCommand
         return seeds;
     }
 
-    /// <summary>Several seeds: every column as mean ± sample standard deviation over the seeds (the outcome of issue 6 is a mean).</summary>
+    /// <summary>Several seeds: every column as mean ± sample standard deviation over the seeds.</summary>
     private static void WriteSeedSummary(TextWriter output, DemoResult result)
     {
         var console = PlainConsole.For(output);

@@ -85,7 +85,7 @@ public sealed class CompatibilityObjective : ITrainingObjective
         var ce = CrossEntropyObjective.ValidationCrossEntropy(_newModel, _data, batchSize);
         if (NeedsOld)
         {
-            // L_comp on validation is logged, not used for selection (MUSCLE-SPEC.md §5: select by CE).
+            // L_comp on validation is logged, not used for selection (selection is by CE, as for the task adapters).
             double comp = 0;
             long counted = 0;
             foreach (var (batch, items) in _data.ValidBatches(batchSize, _newModel.Device()))

@@ -12,7 +12,7 @@ namespace Muscle.Distillation;
 // Shapes: N counted tokens of a batch, V vocabulary, k cached entries per token (k = min(--teacher-cache-k, V)).
 
 /// <summary>
-/// <c>--teacher-cache DIR</c> (PRIOR-ART.md §7.3): one pass runs both frozen teachers (old base + old adapter, new base +
+/// <c>--teacher-cache DIR</c>: one pass runs both frozen teachers (old base + old adapter, new base +
 /// new task adapter) over every training and validation sequence and keeps, per counted token (CausalBatch's counting
 /// for the run's LossOn) and per teacher: the top-k token ids and their log-probabilities at T, the log of the tail
 /// mass at T, the argmax and log p(y) at T = 1; for choice-level strategies, every item's per-choice scores

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace Muscle.Recipes;
 
 /// <summary>
-/// The compatibility-adapter workflow (<c>muscle train-compat</c>, MUSCLE-SPEC.md §3): teachers M_v1 (old base + old
+/// The compatibility-adapter workflow (<c>muscle train-compat</c>): teachers M_v1 (old base + old
 /// adapter) and M_v2 (new base + new adapter) frozen; the student is the new base plus a copy of the new task adapter,
 /// whose LoRA weights are the only trainable parameters; the strategy's loss; the shared <see cref="TrainingLoop"/>.
 /// </summary>

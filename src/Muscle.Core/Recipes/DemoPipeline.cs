@@ -44,7 +44,7 @@ public static class DemoPipeline
 
     /// <summary>
     /// Pretraining recipe of v1 (from scratch on the v1 share of the corpus) and of v2 (v1 continued on all of it). The sentiment
-    /// adapters stay at chance until the bases have seen the labelled reviews several times (PROTOTYPE-FINDINGS §2b):
+    /// adapters stay at chance until the bases have seen the labelled reviews several times:
     /// 1,500 steps are ~6.8 passes over the v1 share and ~2 over the whole corpus (~90 s per base on the 2-core machine).
     /// The quick recipe is a smoke test of the chain: its bases are too weak for the effect.
     /// </summary>
@@ -53,8 +53,7 @@ public static class DemoPipeline
         : new PretrainOptions { Steps = 1500, BatchSize = 16, SeqLen = 128, LearningRate = 3e-3, WarmupSteps = 30, WeightDecay = 0.1, Seed = 1, SaveSteps = 250 };
 
     /// <summary>
-    /// The task-adapter recipe shared by v1, v2 and the compatibility adapter (tiny bases: answer-only CE, see PROTOTYPE-FINDINGS
-    /// §3). The multiple-choice adapters train to convergence (8 epochs): at 3 epochs the v2 adapter was still learning, and
+    /// The task-adapter recipe shared by v1, v2 and the compatibility adapter (tiny bases: answer-only CE). The multiple-choice adapters train to convergence (8 epochs): at 3 epochs the v2 adapter was still learning, and
     /// plain continued CE (<c>vanilla</c>) then gained 12 points, so every strategy looked better than it was.
     /// </summary>
     public static AdapterTrainingOptions AdapterRecipe(bool quick, string taskFormat, long seed) => new()

@@ -43,7 +43,7 @@ public sealed class Gsm8kTask : GenerativeTask
 /// <c>samsum</c>: CSV (RFC 4180, header with <c>dialogue</c>, <c>summary</c>, optional <c>id</c>), a JSON array, or
 /// JSONL of <c>{id?, dialogue, summary}</c>; the format is picked by the first non-blank character ('[' array,
 /// '{' JSONL, else CSV). Prompt <c>"Dialogue: {dialogue}\nSummary:"</c>, training text prompt +
-/// <c>" " + summary</c> (MUSCLE-SPEC §6.3). Text is kept verbatim, CRLF inside dialogues included. Greedy, 128 new
+/// <c>" " + summary</c>. Text is kept verbatim, CRLF inside dialogues included. Greedy, 128 new
 /// tokens, no-repeat-ngram 2, stops "Dialogue:", "Summary:", "&lt;/s&gt;", "\n\n". Metric rouge1, computed by the
 /// metrics library: <see cref="Score"/> returns the cut, trimmed generation and the reference with a null score.
 /// </summary>

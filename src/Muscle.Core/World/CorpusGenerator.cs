@@ -10,7 +10,7 @@ internal sealed record CorpusDocument(CorpusDocumentKind Kind, string Text, int 
 /// The pretraining text: generic sentences over the whole vocabulary, reviews (a share of them labelled, with
 /// label noise, in exactly the task's training format), worked word problems and dialogues with summaries in
 /// the task prompts' formats. Without the labelled reviews, tiny task adapters stayed at chance in the
-/// prototype (PROTOTYPE-FINDINGS.md §2b): the bases must learn what "positive" and "negative" mean.
+/// prototype: the bases must learn what "positive" and "negative" mean.
 /// No document repeats the input of a task item (train or test).
 /// </summary>
 internal sealed class CorpusGenerator(

@@ -8,7 +8,7 @@ namespace Muscle.World;
 /// The embedded demo's data, made from a seed: a closed pseudo-word vocabulary and its byte-level BPE tokenizer,
 /// a pretraining corpus, and three tasks in the paper's shapes (sentiment multiple choice, GSM8K-style word
 /// problems, SAMSum-style dialogue summaries). The task labels follow learnable rules (plus label noise), the
-/// regime in which MUSCLE's effect appears (PROTOTYPE-FINDINGS.md §1). Identical options give identical bytes on
+/// regime in which MUSCLE's effect appears. Identical options give identical bytes on
 /// every machine.
 /// </summary>
 public static class SyntheticWorld

@@ -120,7 +120,7 @@ public static class ComparisonRunner
         a.Select((r, i) => r.Prediction?.Text != b[i].Prediction?.Text).ToArray();
 
     /// <summary>
-    /// McNemar on "negative flip under new" vs "negative flip under compat" (MUSCLE-SPEC §2 additions): does the
+    /// McNemar on "negative flip under new" vs "negative flip under compat": does the
     /// compatibility model remove more negative flips than it adds?
     /// </summary>
     private static double CompatEffectP(bool[] negativeFlipNew, bool[] negativeFlipCompat)

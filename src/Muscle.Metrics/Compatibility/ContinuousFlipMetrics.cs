@@ -1,8 +1,8 @@
 namespace Muscle.Compatibility;
 
 /// <summary>
-/// Flip metrics for a per-instance similarity S (ROUGE F, or a numeric score), MUSCLE-SPEC §2 "Generative
-/// metrics": D(x) = S_new − S_old; PFR = share with D &gt; 0 and NFR = share with D &lt; 0 (strict, on unrounded
+/// Flip metrics for a per-instance similarity S (ROUGE F, or a numeric score), as arXiv 2407.09435 defines them for
+/// generative tasks: D(x) = S_new − S_old; PFR = share with D &gt; 0 and NFR = share with D &lt; 0 (strict, on unrounded
 /// scores, so D = 0 is neither); m_g / m_r are the mean gain / mean drop among improved / regressed instances,
 /// null ("n/a") when there are none.
 /// </summary>

@@ -1,7 +1,7 @@
 namespace Muscle.Compatibility;
 
 /// <summary>
-/// Flip metrics for a task where each prediction is right or wrong (MUSCLE-SPEC §2). Rates are fractions of N;
+/// Flip metrics for a task where each prediction is right or wrong. Rates are fractions of N;
 /// names follow the paper. <see cref="Btc"/> and <see cref="Nfi"/> are null when their denominator is 0.
 /// </summary>
 public sealed record DiscreteFlipMetrics(

@@ -1,7 +1,7 @@
 namespace Muscle.Compatibility;
 
 /// <summary>
-/// Exact (binomial) McNemar test on the discordant cells of a paired 2×2 table (MUSCLE-SPEC §2):
+/// Exact (binomial) McNemar test on the discordant cells of a paired 2×2 table:
 /// p = min(1, 2·Σ_{k≤min(u,w)} C(u+w, k)·2^−(u+w)), and 1 when there are no discordant pairs.
 /// The sum runs in log space so it stays exact-enough for tens of thousands of flips.
 /// </summary>

@@ -4,12 +4,12 @@ namespace Muscle.Compatibility;
 public readonly record struct RateInterval(double Lower, double Upper);
 
 /// <summary>
-/// Wilson score interval for k successes out of n (MUSCLE-SPEC §2): unlike the normal approximation it stays
+/// Wilson score interval for k successes out of n: unlike the normal approximation it stays
 /// inside [0, 1] and keeps sensible coverage at small n and rates near 0, which is where NFR lives.
 /// </summary>
 public static class Wilson
 {
-    /// <summary>z for a two-sided 95% interval, as MUSCLE-SPEC §2 fixes it.</summary>
+    /// <summary>z for a two-sided 95% interval.</summary>
     public const double Z95 = 1.96;
 
     public static RateInterval Interval(int k, int n, double z = Z95)

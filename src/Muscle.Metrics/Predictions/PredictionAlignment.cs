@@ -18,7 +18,7 @@ public sealed record AlignedPredictions(
 }
 
 /// <summary>
-/// Aligns prediction files by id. Alignment is strict (MUSCLE-SPEC §2, PRIOR-ART §8): an id present in only some
+/// Aligns prediction files by id. Alignment is strict: an id present in only some
 /// files, or a gold answer that differs between files, is an error that names the count, the first few ids and
 /// the file:line of the first offender — silently dropping instances would bias every flip rate.
 /// </summary>

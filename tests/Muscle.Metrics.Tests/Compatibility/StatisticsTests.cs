@@ -42,7 +42,7 @@ public class StatisticsTests
     }
 
     [Theory]
-    // Table 4/5/6 rows of the paper (MUSCLE-SPEC §7): NFR, ΔNFR_c → Δ%NFR_c.
+    // Table 4/5/6 rows of the paper: NFR, ΔNFR_c → Δ%NFR_c.
     [InlineData(10.27, -4.17, -40.60)]
     [InlineData(3.09, 0.24, 7.77)]
     [InlineData(11.59, -3.97, -34.25)]

@@ -4,7 +4,7 @@ using Muscle.Cli.Infrastructure;
 namespace Muscle.Tests.Demo;
 
 /// <summary>
-/// The CI smoke test of the whole chain (issue 6): <c>muscle demo --quick</c> from nothing — world, two pretrained
+/// The CI smoke test of the whole chain: <c>muscle demo --quick</c> from nothing — world, two pretrained
 /// bases, adapters, MUSCLE, evaluation, comparison, strategies — must run and leave well-formed outputs. It checks
 /// shapes, not effect sizes (those are benchmarks, in docs/RESULTS.md).
 /// </summary>

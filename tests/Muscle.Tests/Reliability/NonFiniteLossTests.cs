@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace Muscle.Tests.Reliability;
 
 /// <summary>
-/// A diverging run (issue 8) stops with one line naming the step, exit 2, and leaves the last checkpoint written
+/// A diverging run stops with one line naming the step, exit 2, and leaves the last checkpoint written
 /// before the divergence loadable and finite, so <c>--resume</c> or a lower <c>--lr</c> costs minutes, not the run.
 /// </summary>
 public sealed partial class NonFiniteLossTests : IDisposable

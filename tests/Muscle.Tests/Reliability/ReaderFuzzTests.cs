@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 namespace Muscle.Tests.Reliability;
 
 /// <summary>
-/// Random and mutated inputs (issue 8) through the readers of the files a user hands over besides datasets and
+/// Random and mutated inputs through the readers of the files a user hands over besides datasets and
 /// weights: adapter_config.json, config.json, tokenizer.json / tokenizer_config.json and the pretraining corpus.
 /// Only MuscleInputException may escape, naming the file read. Fixed seeds; each reader runs well under 5 s in CI,
 /// MUSCLE_FUZZ_ITERATIONS scales every one of them.

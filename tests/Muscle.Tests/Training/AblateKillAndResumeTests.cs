@@ -4,7 +4,7 @@ using Muscle.IO;
 namespace Muscle.Tests.Training;
 
 /// <summary>
-/// Issue 6's "killed in the middle, rerun continues" with a real process, on the stage whose work directory is not
+/// The "killed in the middle, rerun continues" with a real process, on the stage whose work directory is not
 /// named after the stage (ablate trains arm A in OUT/arms/A): <c>muscle ablate</c> is killed with SIGKILL during an
 /// arm's training, then the same command is run again. It must reuse the finished stages, resume the arm from its
 /// checkpoint (before the fix it stopped with "already holds a training run"), and end with the adapter of an

@@ -9,8 +9,8 @@ using static TorchSharp.torch;
 namespace Muscle.Tests.Training;
 
 /// <summary>
-/// Issue 5's effect test: in the paper's regime — old and new task models close in accuracy, disagreeing on many items,
-/// on a task decided by a rule learned from the task data (PROTOTYPE-FINDINGS.md §1) — <c>muscle</c> and
+/// The effect test: in the paper's regime — old and new task models close in accuracy, disagreeing on many items,
+/// on a task decided by a rule learned from the task data — <c>muscle</c> and
 /// <c>focal-choice</c> each lower NFR against the new task adapter, on the mean of three adapter seeds, by a margin.
 /// <para>
 /// The setup: a tiny random Llama v1 (hidden 64) and its update v2 (v1's weights moved by 0.3 σ of Gaussian noise; same

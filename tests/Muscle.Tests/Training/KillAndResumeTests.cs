@@ -6,7 +6,7 @@ using Muscle.IO;
 namespace Muscle.Tests.Training;
 
 /// <summary>
-/// Issue 8's crash test with a real process: <c>muscle train-adapter</c> is killed with SIGKILL after its first
+/// The crash test with a real process: <c>muscle train-adapter</c> is killed with SIGKILL after its first
 /// checkpoints, then resumed; the final adapter must equal an uninterrupted run's bit for bit (CPU, same threads).
 /// </summary>
 public class KillAndResumeTests(TinyWorldFixture world) : IClassFixture<TinyWorldFixture>
