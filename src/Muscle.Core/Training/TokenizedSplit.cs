@@ -1,3 +1,4 @@
+using Muscle.Infrastructure;
 using Muscle.Tokenization;
 using static TorchSharp.torch;
 
@@ -20,7 +21,16 @@ public sealed class TokenizedSplit
         PadId = padId;
         _trainCounted = train.Select(p => Counted(p, lossOn)).ToArray();
         _trainTokens = train.Select(p => (long)p.Ids.Length).ToArray();
+        // With every sequence cut to nothing the loss would be 0/0: say so instead of "non-finite loss" later.
+        if (train.Count > 0 && _trainCounted.All(c => c == 0))
+            throw new MuscleInputException(NothingLeft("training", train.Count, lossOn));
+        if (valid.Count > 0 && valid.All(p => Counted(p, lossOn) == 0))
+            throw new MuscleInputException(NothingLeft("validation", valid.Count, lossOn));
     }
+
+    private static string NothingLeft(string split, int sequences, LossOn lossOn) =>
+        $"no token is left to train on: none of the {sequences} {split} sequences has a target token within --max-seq-len " +
+        $"(--loss-on {lossOn.ToString().ToLowerInvariant()}); raise --max-seq-len";
 
     public IReadOnlyList<EncodedPair> Train { get; }
     public IReadOnlyList<EncodedPair> Valid { get; }

@@ -33,6 +33,9 @@ public static class OutputGuard
     /// </summary>
     public static string CheckFile(string output, string option, params (string Option, string? Path)[] inputs)
     {
+        // "new/" names a directory: refuse it before any work instead of failing at the write, after all of it.
+        if (output.EndsWith(Path.DirectorySeparatorChar) || output.EndsWith(Path.AltDirectorySeparatorChar))
+            throw new MuscleInputException($"{option} ends with '/', so it names a directory, but this output is one file; name the file", output);
         var resolved = CheckPath(output, option, inputs);
         if (KindOf(resolved) == PathKind.Directory)
             throw new MuscleInputException($"{option} must be a file, but a directory is there", resolved);
