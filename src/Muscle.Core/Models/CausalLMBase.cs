@@ -45,10 +45,16 @@ public abstract class CausalLMBase : nn.Module, ICausalLM
 
     public KvCache NewCache() => new(Config.NumLayers);
 
+    /// <summary>
+    /// The adaptable linears by module path. They are built with the model and never replaced (adapters live inside
+    /// them), so the tree is walked once: switching adapters calls this several times per training step.
+    /// </summary>
     public IReadOnlyDictionary<string, AdaptableLinear> AdaptableLinears() =>
-        named_modules()
+        _adaptableLinears ??= named_modules()
             .Where(m => m.Item2 is AdaptableLinear)
             .ToDictionary(m => m.Item1, m => (AdaptableLinear)m.Item2, StringComparer.Ordinal);
+
+    private Dictionary<string, AdaptableLinear>? _adaptableLinears;
 
     public override Dictionary<string, Tensor> state_dict(Dictionary<string, Tensor>? destination = null, string? prefix = null)
     {
