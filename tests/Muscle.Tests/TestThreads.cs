@@ -17,7 +17,12 @@ public static class TestThreads
         int.TryParse(Environment.GetEnvironmentVariable("MUSCLE_TEST_THREADS"), CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 1;
 
     [ModuleInitializer]
-    internal static void Initialize() => torch.set_num_threads(Default);
+    internal static void Initialize()
+    {
+        // As the CLI does: idle OpenMP threads sleep, so the tests at 2 threads do not spin against a busy core.
+        Muscle.Cli.Infrastructure.OpenMpWaitPolicy.ApplyPassiveUnlessSet();
+        torch.set_num_threads(Default);
+    }
 
     /// <summary>Runs LibTorch on <paramref name="threads"/> threads until disposed, then restores the default.</summary>
     public static IDisposable Use(int threads)

@@ -21,7 +21,7 @@ public static class MuscleApp
             "Muscle.NET: measure and fix negative flips when a task adapter moves to a new base LLM (MUSCLE, arXiv 2407.09435).");
         var threads = new Option<int?>("--threads")
         {
-            Description = "CPU threads for tensor math (default: LibTorch's choice). Use 1 on a busy shared machine.",
+            Description = "CPU threads for tensor math (default: LibTorch's choice, one per core; idle threads sleep, OMP_WAIT_POLICY=PASSIVE).",
             Recursive = true,
         };
         root.Options.Add(verbose);
