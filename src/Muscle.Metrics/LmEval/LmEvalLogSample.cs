@@ -20,7 +20,7 @@ namespace Muscle.LmEval;
 public sealed record LmEvalLogSample(
     int DocId,
     JsonObject Doc,
-    JsonNode Target,
+    JsonNode? Target,
     IReadOnlyList<IReadOnlyList<JsonNode?>> Arguments,
     JsonArray Resps,
     JsonArray FilteredResps,
