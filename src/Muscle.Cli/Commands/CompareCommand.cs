@@ -93,6 +93,11 @@ public static class CompareCommand
                 ? OutputGuard.CheckFile(wf.FullName, "--write-accepted-flips", ("--old", oldPath), ("--new", newPath),
                     ("--compat", parse.GetValue(compatOption)?.FullName), ("--fail-on-new-flips", acceptedPath))
                 : null;
+            if (writeFlips is not null)
+            {
+                OutputGuard.RefuseFileAncestor(writeFlips, "--write-accepted-flips");
+                if (reportDir is not null) OutputGuard.RefuseFileAncestor(reportDir, "--report");
+            }
             var oldIsLmEval = LmEvalReader.IsLmEvalInput(oldPath);
             if (oldIsLmEval != LmEvalReader.IsLmEvalInput(newPath))
                 throw new MuscleInputException(

@@ -36,6 +36,11 @@ public static class EvalCommand
             var logDir = parse.GetValue(logSamples) is { } l
                 ? OutputGuard.CheckDirectory(l.FullName, "--log-samples", [.. model.Inputs(parse), .. taskFile.Inputs(parse), ("--out", outPath)])
                 : null;
+            if (logDir is not null)
+            {
+                OutputGuard.RefuseFileAncestor(outPath, output.Name);
+                OutputGuard.RefuseFileAncestor(logDir, "--log-samples");
+            }
             var options = evaluation.Bind(parse);
             var (definition, examples) = taskFile.Load(parse);
             var weights = model.Bind(parse);
