@@ -97,7 +97,7 @@ public sealed class LmEvalSamplesWriterTests
         try
         {
             LmEvalLogSample Sample(int id, double acc) => new(id, new JsonObject { ["id"] = $"q{id}" }, JsonValue.Create(1),
-                [["ctx", " a"], ["ctx", " b"]],
+                [["ctx", " a"], ["ctx", "  bb"]],
                 new JsonArray(new JsonArray(new JsonArray(-1.0, false)), new JsonArray(new JsonArray(-2.0, false))),
                 new JsonArray(new JsonArray(-1.0, false), new JsonArray(-2.0, false)), "none", [new("acc", acc)]);
             var files = LmEvalSamplesWriter.Write(dir, "jsonl-mc", LmEvalSamplesWriter.MultipleChoice, [Sample(0, 0.0), Sample(1, 1.0)],
@@ -109,7 +109,7 @@ public sealed class LmEvalSamplesWriterTests
             Assert.Equal(["0", "1"], task.Samples.Select(s => s.DocId));
             Assert.Equal([-1.0, -2.0], task.Samples[0].ChoiceLogLikelihoods!);
             Assert.Equal(1.0, task.Samples[1].Metrics["acc"]);
-            Assert.Equal([1, 1], task.Samples[0].ChoiceLengths!);
+            Assert.Equal([1, 3], task.Samples[0].ChoiceLengths!); // one delimiter off: "  bb" is the choice " bb", as len(choice)
             Assert.Equal(LmEvalSamplesWriter.DocHash(new JsonObject { ["id"] = "q0" }), task.Samples[0].DocHash);
         }
         finally

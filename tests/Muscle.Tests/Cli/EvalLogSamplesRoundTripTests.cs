@@ -68,13 +68,48 @@ public sealed class EvalLogSamplesRoundTripTests : IDisposable
     {
         var a = TinyTaskWorld.CreateModel(P("model-a"), seed: 1);
         var b = TinyTaskWorld.CreateModel(P("model-b"), seed: 2);
-        var data = TinyTaskWorld.WriteMajorityTask(P("mc.jsonl"), 40, seed: 3);
+        // Random choices of 1–3 letters (the last beginning with a space), so acc_norm's per-character argmax differs from acc's.
+        var rng = new Random(3);
+        string Letters(int n) => new([.. Enumerable.Range(0, n).Select(_ => rng.Next(2) == 0 ? 'a' : 'b')]);
+        var sb = new StringBuilder();
+        for (var i = 0; i < 40; i++)
+            sb.Append(new JsonObject
+            {
+                ["id"] = $"q{i}",
+                ["context"] = Letters(6) + " ->",
+                ["choices"] = new JsonArray(Letters(rng.Next(1, 4)), Letters(rng.Next(1, 4)), " " + Letters(rng.Next(1, 3))),
+                ["label"] = rng.Next(3),
+            }.ToJsonString()).Append('\n');
+        File.WriteAllText(P("mc.jsonl"), sb.ToString());
+        var data = P("mc.jsonl");
         Eval(a, "jsonl-mc", data, P("a.jsonl"), P("log-a"));
         Eval(b, "jsonl-mc", data, P("b.jsonl"), P("log-b"));
         var (ours, lm) = CompareBoth(P("a.jsonl"), P("b.jsonl"), P("log-a"), P("log-b"));
         Assert.Equal("multiple_choice", lm.GetProperty("output_type").GetString());
         AssertSameNumbers(ours, lm, "acc");
         Assert.Equal(40, ours.GetProperty("n").GetInt32());
+
+        // acc_norm: our predictions' prediction_norm / correct_norm as a predictions file against --metric acc_norm on the logs.
+        string Norm(string file)
+        {
+            var lines = File.ReadAllLines(P(file)).Select(l => JsonNode.Parse(l)!).Select(n => new JsonObject
+            {
+                ["id"] = (string)n["id"]!, ["gold"] = (int)n["gold"]!, ["prediction"] = (int)n["prediction_norm"]!,
+                ["correct"] = (bool)n["correct_norm"]!,
+            }.ToJsonString());
+            File.WriteAllLines(P("norm-" + file), lines);
+            return P("norm-" + file);
+        }
+        var oursNorm = Run("compare", "--old", Norm("a.jsonl"), "--new", Norm("b.jsonl"), "--json");
+        Assert.True(oursNorm.Exit == 0, oursNorm.Err);
+        var lmNorm = Run("compare", "--old", P("log-a"), "--new", P("log-b"), "--json", "--bootstrap", "0", "--metric", "acc_norm");
+        Assert.True(lmNorm.Exit == 0, lmNorm.Err);
+        var on = JsonDocument.Parse(oursNorm.Out).RootElement;
+        var ln = JsonDocument.Parse(lmNorm.Out).RootElement.GetProperty("tasks")[0];
+        AssertSameNumbers(on, ln, "acc_norm");
+        var predictionsDiffer = File.ReadAllLines(P("a.jsonl")).Select(l => JsonNode.Parse(l)!)
+            .Any(n => (int)n["prediction"]! != (int)n["prediction_norm"]!);
+        Assert.True(predictionsDiffer, "acc_norm never picks another choice than acc here: the acc_norm check would prove nothing");
     }
 
     [Fact]
