@@ -15,7 +15,8 @@ namespace Muscle.LmEval;
 /// <c>prompt_hash = hash_string(requests[0].arguments[0])</c>, <c>target_hash = hash_string(str(target))</c>; then
 /// <c>lm_eval/loggers/evaluation_tracker.py</c> (<c>save_results_samples</c>, as at commit 034ab036 of
 /// EleutherAI/lm-evaluation-harness) rewrites <c>arguments</c> as <c>{"gen_args_i": {"arg_j": ...}}</c>, passes
-/// <c>resps</c> and <c>filtered_resps</c> through <c>sanitize_list</c>, sets <c>target = str(target)</c> and writes
+/// <c>resps</c> and <c>filtered_resps</c> through <c>sanitize_list</c>, sets <c>target = str(target)</c> (earlier 0.4.x
+/// releases left an int target as a JSON number; <see cref="LmEvalReader"/> reads both) and writes
 /// <c>json.dumps(sample, default=handle_non_serializable, ensure_ascii=False)</c> per line. Python's JSON and
 /// <c>str()</c> are reproduced by <see cref="PythonJson"/>. The file name's timestamp is lm-eval's
 /// <c>datetime.now().isoformat().replace(":", "-")</c>.
