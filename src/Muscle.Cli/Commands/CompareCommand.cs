@@ -86,9 +86,10 @@ public static class CompareCommand
         {
             var oldPath = parse.GetValue(oldOption)!.FullName;
             var newPath = parse.GetValue(newOption)!.FullName;
-            var reportDir = parse.GetValue(reportOption) is { } r ? OutputGuard.CheckDirectory(r.FullName, "--report",
-                ("--old", oldPath), ("--new", newPath), ("--compat", parse.GetValue(compatOption)?.FullName)) : null;
             var acceptedPath = parse.GetValue(newFlipsOption)?.FullName;
+            var reportDir = parse.GetValue(reportOption) is { } r ? OutputGuard.CheckDirectory(r.FullName, "--report",
+                ("--old", oldPath), ("--new", newPath), ("--compat", parse.GetValue(compatOption)?.FullName),
+                ("--fail-on-new-flips", acceptedPath)) : null;
             var writeFlips = parse.GetValue(writeFlipsOption) is { } wf
                 ? OutputGuard.CheckFile(wf.FullName, "--write-accepted-flips", ("--old", oldPath), ("--new", newPath),
                     ("--compat", parse.GetValue(compatOption)?.FullName), ("--fail-on-new-flips", acceptedPath))
