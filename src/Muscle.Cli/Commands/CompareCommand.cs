@@ -64,19 +64,41 @@ public static class CompareCommand
                 r.AddError("--fail-on-nfr must be a fraction in [0, 1]");
         });
 
+        var newFlipsOption = new Option<FileInfo?>("--fail-on-new-flips")
+        {
+            Description = "CI gate: exit 1 when a negative flip (old → new, old → compat with --compat) is not listed in this accepted-flips file "
+                          + "(JSON Lines: {\"id\": ...}, or {\"task\": ..., \"doc_id\": ...} for lm-eval input; write it with --write-accepted-flips).",
+        };
+        var writeFlipsOption = new Option<FileInfo?>("--write-accepted-flips")
+        {
+            Description = "Write this run's negative flips as an accepted-flips file for --fail-on-new-flips (the baseline a CI gate compares against).",
+        };
+
         var command = new Command("compare",
             "Compare old and new predictions on the same ids: accuracy, negative/positive flip rates (NFR, PFR, NFR_mc), BTC, NFI, "
             + "McNemar p, Wilson intervals, and with --compat the paper's compatibility deltas. "
             + "Lines: {\"id\", \"gold\", \"prediction\", \"correct\"?, \"score\"?, \"input\"?, \"output\"?}.")
         {
-            oldOption, newOption, compatOption, metricOption, filterOption, reportOption, jsonOption, failOption, bootstrapOption, seedOption,
+            oldOption, newOption, compatOption, metricOption, filterOption, reportOption, jsonOption, failOption, newFlipsOption, writeFlipsOption,
+            bootstrapOption, seedOption,
         };
         command.SetAction(parse =>
         {
             var oldPath = parse.GetValue(oldOption)!.FullName;
             var newPath = parse.GetValue(newOption)!.FullName;
+            var acceptedPath = parse.GetValue(newFlipsOption)?.FullName;
             var reportDir = parse.GetValue(reportOption) is { } r ? OutputGuard.CheckDirectory(r.FullName, "--report",
-                ("--old", oldPath), ("--new", newPath), ("--compat", parse.GetValue(compatOption)?.FullName)) : null;
+                ("--old", oldPath), ("--new", newPath), ("--compat", parse.GetValue(compatOption)?.FullName),
+                ("--fail-on-new-flips", acceptedPath)) : null;
+            var writeFlips = parse.GetValue(writeFlipsOption) is { } wf
+                ? OutputGuard.CheckFile(wf.FullName, "--write-accepted-flips", ("--old", oldPath), ("--new", newPath),
+                    ("--compat", parse.GetValue(compatOption)?.FullName), ("--fail-on-new-flips", acceptedPath))
+                : null;
+            if (writeFlips is not null)
+            {
+                OutputGuard.RefuseFileAncestor(writeFlips, "--write-accepted-flips");
+                if (reportDir is not null) OutputGuard.RefuseFileAncestor(reportDir, "--report");
+            }
             var oldIsLmEval = LmEvalReader.IsLmEvalInput(oldPath);
             if (oldIsLmEval != LmEvalReader.IsLmEvalInput(newPath))
                 throw new MuscleInputException(
@@ -91,8 +113,11 @@ public static class CompareCommand
                 if (parse.GetValue(compatOption) is { } compatFile)
                     throw new MuscleInputException("--compat is not supported with lm-eval input yet", compatFile.FullName);
                 var options = new LmEvalCompareOptions(parse.GetValue(filterOption), parse.GetValue(metricOption), bootstrap, seed);
-                return RunLmEval(ctx, LmEvalComparer.Compare(LmEvalReader.ReadRun(oldPath), LmEvalReader.ReadRun(newPath), options),
-                    parse.GetValue(jsonOption), reportDir, parse.GetValue(failOption));
+                var acceptedLmEval = acceptedPath is null ? null : AcceptedFlips.Read(acceptedPath, lmEval: true);
+                var comparison = LmEvalComparer.Compare(LmEvalReader.ReadRun(oldPath), LmEvalReader.ReadRun(newPath), options);
+                var lmEvalFlips = comparison.Tasks.SelectMany(t => AcceptedFlips.NegativeFlips(t.Result, t.Task)).ToList();
+                var lmEvalExit = RunLmEval(ctx, comparison, parse.GetValue(jsonOption), reportDir, parse.GetValue(failOption));
+                return Gates(ctx, lmEvalExit, lmEvalFlips, writeFlips, acceptedPath, acceptedLmEval);
             }
             if (parse.GetValue(filterOption) is { } f)
                 throw new MuscleInputException($"--filter '{f}' applies to lm-eval input only; --old is predictions JSONL", oldPath);
@@ -101,6 +126,7 @@ public static class CompareCommand
                          ?? throw new MuscleInputException(
                              $"--metric '{metricName}' is not one for predictions JSONL ({string.Join(", ", CompareMetrics.AllNames)})");
 
+            var accepted = acceptedPath is null ? null : AcceptedFlips.Read(acceptedPath, lmEval: false);
             var old = PredictionReader.Read(oldPath);
             var @new = PredictionReader.Read(newPath);
             var compat = parse.GetValue(compatOption) is { } c ? PredictionReader.Read(c.FullName) : null;
@@ -116,17 +142,53 @@ public static class CompareCommand
                 ctx.Error.WriteLine($"report written to {reportDir}");
             }
 
+            var exit = MuscleApp.ExitOk;
             if (parse.GetValue(failOption) is { } limit && result.GatedNfr > limit)
             {
                 var name = result.HasCompat ? "NFR_c" : "NFR";
                 ctx.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"fail: {name} {result.GatedNfr:0.####} exceeds --fail-on-nfr {limit:0.####}"));
-                return MuscleApp.ExitFailure;
+                exit = MuscleApp.ExitFailure;
             }
-            return MuscleApp.ExitOk;
+            return Gates(ctx, exit, AcceptedFlips.NegativeFlips(result), writeFlips, acceptedPath, accepted);
         });
         return command;
     }
+
+    /// <summary>Names shown in one message before "and N more".</summary>
+    private const int FlipsNamed = 20;
+
+    /// <summary>
+    /// Writes the accepted-flips file (--write-accepted-flips) and applies --fail-on-new-flips: exit 1 (the gate's code,
+    /// as --fail-on-nfr) when a negative flip is not in the accepted file, naming the new ones. <paramref name="exit"/> is
+    /// the exit code so far (--fail-on-nfr), kept when it already failed.
+    /// </summary>
+    private static int Gates(CliContext ctx, int exit, IReadOnlyList<FlipKey> flips, string? writePath, string? acceptedPath,
+                             IReadOnlySet<FlipKey>? accepted)
+    {
+        if (writePath is not null)
+        {
+            AtomicFile.WriteAllText(writePath, AcceptedFlips.Format(flips));
+            ctx.Error.WriteLine($"accepted flips written to {writePath} ({flips.Count} negative flip(s))");
+        }
+        if (accepted is null) return exit;
+        var fresh = flips.Where(f => !accepted.Contains(f)).ToList();
+        var current = flips.ToHashSet();
+        var gone = accepted.Where(f => !current.Contains(f)).OrderBy(f => f.Task, StringComparer.Ordinal).ThenBy(f => f.Id, StringComparer.Ordinal).ToList();
+        if (gone.Count > 0)
+            ctx.Error.WriteLine($"note: {gone.Count} accepted flip(s) in {acceptedPath} no longer flip ({Names(gone)}); "
+                                + "rewrite the file with --write-accepted-flips to drop them");
+        if (fresh.Count == 0)
+        {
+            ctx.Error.WriteLine($"gate: no new negative flips ({flips.Count} negative flip(s), all listed in {acceptedPath})");
+            return exit;
+        }
+        ctx.Error.WriteLine($"fail: {fresh.Count} new negative flip(s) not in --fail-on-new-flips {acceptedPath}: {Names(fresh)}");
+        return MuscleApp.ExitFailure;
+    }
+
+    private static string Names(IReadOnlyList<FlipKey> flips) =>
+        string.Join(", ", flips.Take(FlipsNamed)) + (flips.Count > FlipsNamed ? $" and {flips.Count - FlipsNamed} more" : "");
 
     private static int RunLmEval(CliContext ctx, LmEvalComparison comparison, bool json, string? reportDir, double? failLimit)
     {
@@ -138,6 +200,7 @@ public static class CompareCommand
             foreach (var column in LmEvalSummary.Columns) table.AddColumn(column);
             foreach (var row in LmEvalSummary.Rows(comparison)) table.AddRow([.. row.Select(Markup.Escape)]);
             PlainConsole.For(ctx.Out).Write(table);
+            ctx.Out.WriteLine(LmEvalSummary.MacroLine(comparison.Summary));
             foreach (var t in comparison.Tasks) ctx.Out.WriteLine($"{t.Task}: {t.Result.MetricRule}");
             if (comparison.Tasks.FirstOrDefault(t => t.Bootstrap is not null)?.Bootstrap is { } b)
                 ctx.Out.WriteLine($"boot: paired bootstrap percentile interval, {b.Resamples} resamples, seed {b.Seed}");
@@ -145,12 +208,9 @@ public static class CompareCommand
 
         if (reportDir is not null)
         {
-            Directory.CreateDirectory(reportDir);
-            foreach (var t in comparison.Tasks)
-                CompatibilityReport.Write(Path.Combine(reportDir, SafeName(t.Task)), t.Result);
-            AtomicFile.WriteAllText(Path.Combine(reportDir, "summary.json"), LmEvalSummary.ToJson(comparison, indented: true));
+            LmEvalReport.Write(reportDir, comparison);
             OutputGuard.Mark(reportDir);
-            ctx.Error.WriteLine($"report written to {reportDir} (summary.json, one directory per task)");
+            ctx.Error.WriteLine($"report written to {reportDir} (summary.html, summary.md, summary.json, one directory per task)");
         }
 
         if (failLimit is { } limit)
@@ -165,9 +225,6 @@ public static class CompareCommand
         }
         return MuscleApp.ExitOk;
     }
-
-    private static string SafeName(string task) =>
-        string.Concat(task.Select(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' or '.' ? ch : '_'));
 
     private static void WriteTable(CliContext ctx, ComparisonResult result, BootstrapIntervals? bootstrap)
     {

@@ -47,7 +47,7 @@ public static class DemoCommand
                 {
                     ctx.Out.WriteLine();
                     ctx.Out.WriteLine("Strategies side by side on the multiple-choice task (sentiment):");
-                    AblateCommand.WriteTable(ctx.Out, result.Strategies);
+                    AblateCommand.WriteTable(ctx.Out, result.Strategies, result.Seeds[0].Seed);
                 }
             }
             else WriteSeedSummary(ctx.Out, result);

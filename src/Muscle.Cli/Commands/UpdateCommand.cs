@@ -29,7 +29,7 @@ public static class UpdateCommand
             request = request with { OutDir = claim.Path };
             var result = ctx.Progress.Run("update", p => UpdatePipeline.Run(request, p));
             if (result.SkippedStages.Count > 0) ctx.Error.WriteLine($"reused finished stages: {string.Join(", ", result.SkippedStages)}");
-            WriteHeadline(ctx.Out, result.Comparison);
+            WriteHeadline(ctx.Out, result.Comparison, request.Training.Seed);
             ctx.Out.WriteLine($"report: {Path.Combine(result.ReportDir, "report.html")}");
             if (parse.GetValue(json)) ctx.Out.WriteLine(ComparisonSummary.ToJson(result.Comparison));
             return 0;
@@ -37,19 +37,23 @@ public static class UpdateCommand
         return command;
     }
 
-    /// <summary>The paper's headline: scores of v1, v2 and the compatibility model; NFR, NFR_c, Δ%NFR_c; PFR; NFR_mc.</summary>
-    public static void WriteHeadline(TextWriter output, ComparisonResult c)
+    /// <summary>
+    /// The paper's headline: scores of v1, v2 and the compatibility model; NFR, NFR_c, Δ%NFR_c with its paired bootstrap
+    /// 95 % interval (the report's, drawn with the run's <paramref name="seed"/>); PFR; NFR_mc.
+    /// </summary>
+    public static void WriteHeadline(TextWriter output, ComparisonResult c, long seed)
     {
         static string Pct(double? v) => v is double d ? (100 * d).ToString("F2", CultureInfo.InvariantCulture) : "n/a";
         static string Num(double? v) => v is double d ? d.ToString("F2", CultureInfo.InvariantCulture) : "n/a";
         var console = PlainConsole.For(output);
         var metric = c.Metric.Name();
-        var table = new Table().AddColumns($"{metric} v1", $"{metric} v2", $"{metric} compat", "NFR", "NFR_c", "Δ%NFR_c", "PFR",
+        var table = new Table().AddColumns($"{metric} v1", $"{metric} v2", $"{metric} compat", "NFR", "NFR_c", "Δ%NFR_c", "Δ%NFR_c 95 % CI", "PFR",
             c.IsDiscrete ? "NFR_mc" : "m_r");
         foreach (var col in table.Columns) col.RightAligned();
         table.AddRow(Pct(c.ScoreOld), Pct(c.ScoreNew), Pct(c.ScoreCompat), Pct(c.Nfr), Pct(c.Deltas?.NfrC), Num(c.Deltas?.DeltaPctNfrC),
-            Pct(c.Pfr), c.IsDiscrete ? Pct(c.Discrete!.NfrMc) : Pct(c.Continuous!.Mr));
+            Markup.Escape(AblateCommand.DeltaPctNfrCInterval(c, seed)), Pct(c.Pfr), c.IsDiscrete ? Pct(c.Discrete!.NfrMc) : Pct(c.Continuous!.Mr));
         console.Write(table);
-        output.WriteLine($"n = {c.N}; rates in %, n/a where undefined");
+        output.WriteLine($"n = {c.N}; rates in %, n/a where undefined; 95 % CI: paired bootstrap over test items "
+                         + $"({PairedBootstrap.DefaultResamples} resamples, seed {seed}), as in the report");
     }
 }

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Muscle.Events;
 using Muscle.Generation;
 using Muscle.Infrastructure;
+using Muscle.LmEval;
 using Muscle.Models;
 using Muscle.Rouge;
 using Muscle.Tasks;
@@ -24,8 +25,14 @@ public sealed record EvaluationOptions
     public int? MaxNewTokens { get; init; }
 }
 
-/// <summary>One instance's outcome, as written to the predictions JSONL (keyed by id).</summary>
-public sealed record InstancePrediction(JsonObject Line, bool? Correct, double? Score);
+/// <summary>
+/// One instance's outcome, as written to the predictions JSONL (keyed by id), and as the lm-eval samples line of
+/// <c>muscle eval --log-samples</c> (<see cref="LogSample"/>).
+/// </summary>
+public sealed record InstancePrediction(JsonObject Line, bool? Correct, double? Score)
+{
+    public LmEvalLogSample? LogSample { get; init; }
+}
 
 /// <summary>The task-level result: the metric values printed by <c>muscle eval</c> and stored beside the predictions.</summary>
 public sealed record EvaluationSummary(string Task, int Count, IReadOnlyDictionary<string, double> Metrics, IReadOnlyList<InstancePrediction> Predictions)
@@ -44,6 +51,13 @@ public sealed record EvaluationSummary(string Task, int Count, IReadOnlyDictiona
 /// </summary>
 public static class TaskEvaluator
 {
+    /// <summary>
+    /// The filter name of a generative task's lm-eval samples: <c>filtered_resps</c> holds the text its metric compared
+    /// (the generation cut at the stops and stripped; gsm8k: the extracted number), which is not lm-eval's take-first
+    /// <c>none</c>.
+    /// </summary>
+    public const string ScoredFilter = "scored";
+
     /// <param name="dataFile">Where the examples came from, named by input errors (an item that cannot be scored).</param>
     public static EvaluationSummary Evaluate(ICausalLM model, MuscleTokenizer tokenizer, ITaskDefinition task,
                                              IReadOnlyList<TaskExample> examples, EvaluationOptions options,
@@ -109,7 +123,11 @@ public static class TaskEvaluator
                 ["input"] = ex.ChoiceContexts is null ? ex.Context : ex.ChoiceContexts[0],
                 ["output"] = ex.Choices[decided.Acc].Trim(),
             };
-            predictions.Add(new InstancePrediction(line, correct, null));
+            var greedy = Enumerable.Range(offsets[i], offsets[i + 1] - offsets[i]).Select(k => scores[k].IsGreedy).ToArray();
+            predictions.Add(new InstancePrediction(line, correct, null)
+            {
+                LogSample = MultipleChoiceLogSample(i, ex, ll, greedy, correct, correctNorm, task.Scoring?.ReportsAccNorm == true),
+            });
         }
         var metrics = new Dictionary<string, double> { ["acc"] = (double)right / examples.Count };
         if (task.Scoring?.ReportsAccNorm == true) metrics["acc_norm"] = (double)rightNorm / examples.Count;
@@ -155,7 +173,10 @@ public static class TaskEvaluator
                 ["input"] = prompt,
             };
             if (scored.Correct is null) line.Remove("correct");
-            predictions.Add(new InstancePrediction(line, scored.Correct, score));
+            predictions.Add(new InstancePrediction(line, scored.Correct, score)
+            {
+                LogSample = GenerativeLogSample(i, ex, prompt, spec, genOptions.MaxNewTokens, generated.Text, scored.Prediction, score),
+            });
             progress?.Report(new EvaluationProgress(i + 1, examples.Count));
         }
         var metrics = new Dictionary<string, double> { [spec.Metric] = total / examples.Count };
@@ -166,6 +187,53 @@ public static class TaskEvaluator
             + $"(\"stop_reason\": \"{StopReason.ContextFull}\"; first: id {contextFull[0]}); their predictions are cut short or empty",
         ];
         return new EvaluationSummary(task.Name, examples.Count, metrics, predictions) { Warnings = warnings };
+    }
+
+    /// <summary>
+    /// A multiple-choice document as lm-eval logs it: one (context, " choice") request per choice, each response
+    /// <c>[ll, is_greedy]</c>, filter <c>none</c>, acc (and acc_norm where the task reports it) as 1.0/0.0. The doc is the
+    /// item as this task rendered it (<c>id</c>, <c>query</c> or per-choice <c>contexts</c>, <c>choices</c>, <c>gold</c>), so
+    /// its doc_hash matches between our runs of the same data, not lm-eval's own dataset record.
+    /// </summary>
+    private static LmEvalLogSample MultipleChoiceLogSample(int docId, TaskExample ex, double[] ll, bool[] greedy, bool correct,
+                                                           bool correctNorm, bool reportsAccNorm)
+    {
+        var doc = new JsonObject { ["id"] = ex.Id };
+        if (ex.ChoiceContexts is null) doc["query"] = ex.Context;
+        else doc["contexts"] = new JsonArray([.. ex.ChoiceContexts.Select(c => (JsonNode?)c)]);
+        doc["choices"] = new JsonArray([.. ex.Choices.Select(c => (JsonNode?)(c.StartsWith(TaskExample.TargetDelimiter, StringComparison.Ordinal)
+            ? c[TaskExample.TargetDelimiter.Length..] : c))]);
+        doc["gold"] = ex.Gold;
+        var requests = ex.Requests();
+        var metrics = new List<KeyValuePair<string, double>> { new("acc", correct ? 1.0 : 0.0) };
+        if (reportsAccNorm) metrics.Add(new("acc_norm", correctNorm ? 1.0 : 0.0));
+        return new LmEvalLogSample(
+            docId, doc, JsonValue.Create(ex.Gold),
+            [.. requests.Select(r => (IReadOnlyList<JsonNode?>)[r.Context, r.Continuation])],
+            new JsonArray([.. ll.Select((v, k) => (JsonNode?)new JsonArray(new JsonArray(v, greedy[k])))]),
+            new JsonArray([.. ll.Select((v, k) => (JsonNode?)new JsonArray(v, greedy[k]))]),
+            "none",
+            metrics);
+    }
+
+    /// <summary>
+    /// A generative document as lm-eval logs it: one (prompt, gen_kwargs) request, the generation as its response, the
+    /// scored text after filter <see cref="ScoredFilter"/>, the task's metric (exact_match 1.0/0.0, rouge1 F). The doc is
+    /// <c>id</c>, <c>prompt</c>, <c>target</c>.
+    /// </summary>
+    private static LmEvalLogSample GenerativeLogSample(int docId, TaskExample ex, string prompt, GenerationSpec spec, int maxNewTokens,
+                                                       string generation, string scoredText, double score)
+    {
+        var doc = new JsonObject { ["id"] = ex.Id, ["prompt"] = prompt, ["target"] = ex.Target };
+        var genKwargs = new JsonObject
+        {
+            ["until"] = new JsonArray([.. spec.StopSequences.Select(s => (JsonNode?)s)]),
+            ["do_sample"] = false,
+            ["max_gen_toks"] = maxNewTokens,
+        };
+        return new LmEvalLogSample(
+            docId, doc, JsonValue.Create(ex.Target), [[prompt, genKwargs]],
+            new JsonArray(new JsonArray(generation)), new JsonArray(scoredText), ScoredFilter, [new(spec.Metric, score)]);
     }
 
     /// <summary>Writes one JSON line per instance, atomically (a crash never leaves a partial predictions file).</summary>

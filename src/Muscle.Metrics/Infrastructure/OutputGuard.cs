@@ -94,6 +94,21 @@ public static class OutputGuard
                 $"{replacedOption} {a} {(a == b ? "is" : "contains")} the {otherOption} directory {b}; it is replaced as a whole, so choose another {replacedOption}");
     }
 
+    /// <summary>
+    /// Refuses an output whose nearest existing ancestor is a file (<c>--out blocker/x</c> where <c>blocker</c> is a file),
+    /// before any work. A command with two outputs (<c>eval --out --log-samples</c>, <c>compare --report
+    /// --write-accepted-flips</c>) calls it for each, so the first is not left written when the second cannot be.
+    /// </summary>
+    public static void RefuseFileAncestor(string output, string option)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        for (var dir = Path.GetDirectoryName(Path.GetFullPath(output)); dir is not null; dir = Path.GetDirectoryName(dir))
+        {
+            if (Directory.Exists(dir)) return;
+            if (File.Exists(dir)) throw new MuscleInputException($"cannot write {option}: {dir} is a file, not a directory", dir);
+        }
+    }
+
     /// <summary>Writes the marker into an output directory muscle has just written.</summary>
     public static void Mark(string directory) => AtomicFile.WriteAllText(Path.Combine(directory, MarkerFileName), MarkerText);
 

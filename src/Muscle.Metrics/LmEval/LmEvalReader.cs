@@ -271,7 +271,8 @@ public static partial class LmEvalReader
     /// <summary>
     /// Continuation lengths from <c>arguments</c>: v0.4.x lists <c>[context, continuation]</c> per request; later
     /// versions write <c>{"gen_args_0": {"arg_0": context, "arg_1": continuation}, ...}</c>. The leading target
-    /// delimiter (a space by default) is not counted, as lm-eval's acc_norm divides by <c>len(choice)</c>.
+    /// delimiter (lm-eval's default, one space) is not counted, as lm-eval's acc_norm divides by <c>len(choice)</c>;
+    /// a task configured with another <c>target_delimiter</c> is read as if it had the default.
     /// </summary>
     private static List<int>? ContinuationLengths(JsonElement root, int choices)
     {
@@ -283,7 +284,9 @@ public static partial class LmEvalReader
             for (var i = 0; args.TryGetProperty($"gen_args_{i}", out var g); i++)
                 continuations.Add(g.ValueKind == JsonValueKind.Object && g.TryGetProperty("arg_1", out var c) ? c : default);
         if (continuations.Count != choices || continuations.Any(c => c.ValueKind != JsonValueKind.String)) return null;
-        return continuations.Select(c => Math.Max(1, c.GetString()!.TrimStart().Length)).ToList();
+        // Exactly one delimiter: a choice that itself begins with a space (jsonl-mc's " world" logged as "  world") keeps it,
+        // as lm-eval's len(choice) does.
+        return continuations.Select(c => c.GetString()!).Select(c => Math.Max(1, (c.StartsWith(' ') ? c[1..] : c).Length)).ToList();
     }
 
     private static Dictionary<string, double?> ReadMetrics(JsonElement root)

@@ -151,6 +151,13 @@ public static class ComparisonSummary
     public static string Pts(double? fraction) =>
         fraction is { } f ? (100 * f).ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture) + " pts" : "n/a";
 
+    /// <summary>
+    /// An interval of a signed quantity already in display units (Δ%NFR_c in %, or 100× a difference of rates in points),
+    /// both bounds signed with 2 decimals: "[-60.00, -12.50]". The run index and the ablate/update tables print it.
+    /// </summary>
+    public static string SignedInterval(RateInterval i) =>
+        $"[{i.Lower.ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture)}, {i.Upper.ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture)}]";
+
     private static string Raw(double? v) => v is { } x ? x.ToString("0.0000", CultureInfo.InvariantCulture) : "n/a";
 
     private static string Ci(RateInterval i) =>

@@ -8,7 +8,9 @@ namespace Muscle.Reports;
 
 /// <summary>
 /// The two user-facing forms of an lm-eval comparison: a snake_case JSON object (rates and score differences as
-/// fractions, undefined values null, intervals as [lower, upper]) and a per-task table with a pooled row.
+/// fractions, undefined values null, intervals as [lower, upper]) and a per-task table with a pooled row: scores and
+/// rates in %, the score change Δ = new − old and its interval in percentage points ("pts", as
+/// <see cref="ComparisonSummary.Pts"/>: 60 % → 62 % is +2.00 pts, not +2 %).
 /// </summary>
 public static class LmEvalSummary
 {
@@ -98,9 +100,12 @@ public static class LmEvalSummary
 
     /// <summary>Column headers of <see cref="Rows"/>.</summary>
     public static IReadOnlyList<string> Columns { get; } =
-        ["task", "filter", "metric", "N", "old", "new", "Δ (points)", "Δ 95 % boot", "NFR", "NFR 95 % boot", "PFR", "NFR_mc", "McNemar p"];
+        ["task", "filter", "metric", "N", "old", "new", "Δ new − old", "Δ 95 % boot (pts)", "NFR", "NFR 95 % boot (%)", "PFR", "NFR_mc", "McNemar p"];
 
-    /// <summary>One row per task and a last row "all tasks (pooled)"; percentages with 2 decimals.</summary>
+    /// <summary>
+    /// One row per task and a last row "all tasks (pooled)"; percentages with 2 decimals, Δ in signed points ("+2.00 pts"),
+    /// bootstrap intervals as "[lower, upper]" in the unit their column header names.
+    /// </summary>
     public static IReadOnlyList<IReadOnlyList<string>> Rows(LmEvalComparison c)
     {
         ArgumentNullException.ThrowIfNull(c);
@@ -109,17 +114,24 @@ public static class LmEvalSummary
         {
             var r = t.Result;
             rows.Add([
-                t.Task, t.Filter, t.Metric, N(r.N), Pct(r.ScoreOld), Pct(r.ScoreNew), Pct(t.DeltaScore), Ci(t.Bootstrap?.DeltaScore),
+                t.Task, t.Filter, t.Metric, N(r.N), Pct(r.ScoreOld), Pct(r.ScoreNew), ComparisonSummary.Pts(t.DeltaScore), Ci(t.Bootstrap?.DeltaScore),
                 Pct(r.Nfr), Ci(t.Bootstrap?.Nfr), Pct(r.Pfr), r.Discrete is { } d ? Pct(d.NfrMc) : "n/a",
                 r.Discrete is { } e ? P(e.McNemarP) : "n/a",
             ]);
         }
         var s = c.Summary;
         rows.Add([
-            $"all {s.Tasks} tasks (pooled)", "", "", N(s.N), Pct(s.ScoreOld), Pct(s.ScoreNew), Pct(s.DeltaScore), Ci(s.Bootstrap?.DeltaScore),
+            $"all {s.Tasks} tasks (pooled)", "", "", N(s.N), Pct(s.ScoreOld), Pct(s.ScoreNew), ComparisonSummary.Pts(s.DeltaScore), Ci(s.Bootstrap?.DeltaScore),
             Pct(s.Nfr), Ci(s.Bootstrap?.Nfr), Pct(s.Pfr), "", "",
         ]);
         return rows;
+    }
+
+    /// <summary>One line on the macro averages (the plain mean over tasks) of <see cref="CrossTaskSummary"/>.</summary>
+    public static string MacroLine(CrossTaskSummary s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return $"macro average over {s.Tasks} tasks: NFR {Pct(s.MacroNfr)}, PFR {Pct(s.MacroPfr)}, Δ new − old {ComparisonSummary.Pts(s.MacroDeltaScore)}";
     }
 
     private static string N(int n) => n.ToString(CultureInfo.InvariantCulture);

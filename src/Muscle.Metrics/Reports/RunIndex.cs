@@ -54,10 +54,10 @@ public static class RunIndex
                 var raw = r.Metric == CompareMetric.Score;
                 string S(double? s) => s is not { } d ? "n/a" : raw ? d.ToString("0.####", CultureInfo.InvariantCulture) : ComparisonSummary.Pct(d);
                 var pct = x?.DeltaPctNfrC is { } p
-                    ? H(Signed(p) + " %") + (cb?.DeltaPctNfrC is { } pc ? H2($"[{Signed(pc.Lower)}, {Signed(pc.Upper)}]") : "")
+                    ? H(Signed(p) + " %") + (cb?.DeltaPctNfrC is { } pc ? H2(ComparisonSummary.SignedInterval(pc)) : "")
                     : "n/a";
                 var pts = x is null || cb is null ? "n/a"
-                    : H(ComparisonSummary.Pts(x.DeltaNfrC)) + H2($"[{Signed(100 * cb.DeltaNfrC.Lower)}, {Signed(100 * cb.DeltaNfrC.Upper)}]");
+                    : H(ComparisonSummary.Pts(x.DeltaNfrC)) + H2(ComparisonSummary.SignedInterval(new RateInterval(100 * cb.DeltaNfrC.Lower, 100 * cb.DeltaNfrC.Upper)));
                 var fixMinusNew = r.DeltaScoreC is { } dc
                     ? raw ? dc.ToString("+0.####;-0.####;0", CultureInfo.InvariantCulture) : ComparisonSummary.Pts(dc)
                     : "n/a";

@@ -52,6 +52,47 @@ public sealed class CompareCommandTests : IDisposable
     }
 
     [Fact]
+    public void BlessedFlipsPassTheNewFlipsGateAndANewFlipFailsNamingIt()
+    {
+        // Old → new negative flips are ids 4 and 5; old → compat only id 5.
+        var accepted = Path.Combine(_dir, "accepted.jsonl");
+        var (exit, _, stderr) = Run("compare", "--old", Old(), "--new", New(), "--write-accepted-flips", accepted);
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("{\"id\":\"4\"}\n{\"id\":\"5\"}\n", System.IO.File.ReadAllText(accepted));
+
+        var blessed = Run("compare", "--old", Old(), "--new", New(), "--fail-on-new-flips", accepted);
+        Assert.True(blessed.Exit == 0, blessed.Err);
+        Assert.Contains("gate: no new negative flips (2 negative flip(s)", blessed.Err);
+
+        var onlyFive = File("only5.jsonl", "{\"id\": \"5\"}");
+        var failed = Run("compare", "--old", Old(), "--new", New(), "--fail-on-new-flips", onlyFive);
+        Assert.Equal(1, failed.Exit);
+        Assert.Contains($"fail: 1 new negative flip(s) not in --fail-on-new-flips {onlyFive}: id 4", failed.Err);
+        Assert.DoesNotContain("id 5", failed.Err);
+
+        // With --compat the gate counts the old → compat flips (only id 5): accepted, and id 4 is reported as fixed.
+        var withCompat = Run("compare", "--old", Old(), "--new", New(), "--compat", Compat(), "--fail-on-new-flips", accepted);
+        Assert.True(withCompat.Exit == 0, withCompat.Err);
+        Assert.Contains("note: 1 accepted flip(s) in", withCompat.Err);
+        Assert.Contains("no longer flip (id 4)", withCompat.Err);
+    }
+
+    [Fact]
+    public void BothGatesFailTogetherAndTheAcceptedFileIsNotAnOutput()
+    {
+        var onlyFive = File("only5.jsonl", "{\"id\": 5}");
+        var (exit, _, stderr) = Run("compare", "--old", Old(), "--new", New(), "--fail-on-nfr", "0.1", "--fail-on-new-flips", onlyFive);
+        Assert.Equal(1, exit);
+        Assert.Contains("exceeds --fail-on-nfr", stderr);
+        Assert.Contains(": id 4", stderr);
+
+        var same = Run("compare", "--old", Old(), "--new", New(), "--fail-on-new-flips", onlyFive, "--write-accepted-flips", onlyFive);
+        Assert.Equal(2, same.Exit);
+        Assert.StartsWith("error: ", same.Err);
+        Assert.Equal("{\"id\": 5}" + Environment.NewLine, System.IO.File.ReadAllText(onlyFive));
+    }
+
+    [Fact]
     public void JsonWithCompatAndContinuousMetricHasTheContinuousKeys()
     {
         string[] Text(string name, Func<int, string> pred) =>

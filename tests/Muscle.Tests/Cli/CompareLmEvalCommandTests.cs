@@ -62,6 +62,35 @@ public sealed class CompareLmEvalCommandTests
     }
 
     [Fact]
+    public void AcceptedFlipsAreKeyedByTaskAndDocIdAndANewOneFailsTheGate()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "muscle-lmeval-flips-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var accepted = Path.Combine(dir, "accepted.jsonl");
+            var (exit, _, stderr) = Run("compare", "--old", OldDir, "--new", NewDir, "--bootstrap", "0", "--write-accepted-flips", accepted);
+            Assert.True(exit == 0, stderr);
+            var lines = File.ReadAllLines(accepted);
+            Assert.Equal(["{\"task\":\"arc_easy\",\"doc_id\":2}", "{\"task\":\"arc_easy\",\"doc_id\":3}", "{\"task\":\"gsm8k\",\"doc_id\":1}"], lines);
+
+            var blessed = Run("compare", "--old", OldDir, "--new", NewDir, "--bootstrap", "0", "--fail-on-new-flips", accepted);
+            Assert.True(blessed.Exit == 0, blessed.Err);
+
+            var partial = Path.Combine(dir, "partial.jsonl");
+            File.WriteAllLines(partial, [lines[0], lines[2]]);
+            var failed = Run("compare", "--old", OldDir, "--new", NewDir, "--bootstrap", "0", "--fail-on-new-flips", partial);
+            Assert.Equal(1, failed.Exit);
+            Assert.Contains("fail: 1 new negative flip(s) not in --fail-on-new-flips", failed.Err);
+            Assert.Contains(": arc_easy doc_id 3", failed.Err);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void ReportWritesASummaryAndOneReportPerTask()
     {
         var report = Path.Combine(Path.GetTempPath(), "muscle-lmeval-report-" + Guid.NewGuid().ToString("N"));
@@ -72,6 +101,15 @@ public sealed class CompareLmEvalCommandTests
             Assert.True(File.Exists(Path.Combine(report, "summary.json")));
             Assert.True(File.Exists(Path.Combine(report, "arc_easy", "report.html")));
             Assert.True(File.Exists(Path.Combine(report, "gsm8k", "report.html")));
+            // The summary across tasks is in the HTML and Markdown too, with the pooled row and Δ in points.
+            var html = File.ReadAllText(Path.Combine(report, "summary.html"));
+            Assert.Contains("all 2 tasks (pooled)", html);
+            Assert.Contains("<a href=\"arc_easy/report.html\">arc_easy</a>", html);
+            Assert.Contains("Δ 95 % boot (pts)", html);
+            Assert.Contains("macro average over 2 tasks", html);
+            Assert.Contains("all 2 tasks (pooled)", File.ReadAllText(Path.Combine(report, "summary.md")));
+            using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(report, "summary.json")));
+            Assert.Equal(2, json.RootElement.GetProperty("summary").GetProperty("tasks").GetInt32());
         }
         finally
         {
