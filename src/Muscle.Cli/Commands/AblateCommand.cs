@@ -45,14 +45,15 @@ public static class AblateCommand
     {
         static string F(double? v, double scale = 100) => v is double d ? (scale * d).ToString("F2", CultureInfo.InvariantCulture) : "n/a";
         var console = PlainConsole.For(output);
-        var table = new Table().AddColumns("strategy", "ΔNFR_c", "Δ%NFR_c", "Δ%NFR_c 95 % CI", "ΔPFR_c", "Δacc_c", "NFR_c", "acc_c");
-        foreach (var c in table.Columns.Skip(1)) c.RightAligned();
+        var table = new Table().AddColumns("strategy", "ΔNFR_c", "Δ%NFR_c", "Δ%NFR_c 95 % CI", "ΔPFR_c", "Δacc_c", "NFR_c", "acc_c", "verdict");
+        foreach (var c in table.Columns.Skip(1).SkipLast(1)) c.RightAligned();
         foreach (var r in rows)
             table.AddRow(r.Arm, F(r.DeltaNfrC), F(r.DeltaPctNfrC, 1), Markup.Escape(DeltaPctNfrCInterval(r.Comparison, seed)), F(r.DeltaPfrC), F(r.DeltaAccC),
-                F(r.NfrC), F(r.AccC));
+                F(r.NfrC), F(r.AccC), VerdictLabel(r.Comparison, seed));
         console.Write(table);
         output.WriteLine("points (Δ%NFR_c in %), against the v2 task adapter; Table 7 layout");
-        output.WriteLine($"95 % CI: paired bootstrap over test items ({PairedBootstrap.DefaultResamples} resamples, seed {seed}), as in each arm's report");
+        output.WriteLine($"95 % CI: paired bootstrap over test items ({PairedBootstrap.DefaultResamples} resamples, seed {seed}), as in each arm's report; "
+                         + "verdict: whether the 95 % CI of ΔNFR_c lies below 0, above 0, or includes it (not distinguishable from zero)");
     }
 
     /// <summary>
@@ -64,5 +65,12 @@ public static class AblateCommand
         ArgumentNullException.ThrowIfNull(comparison);
         if (!comparison.HasCompat) return "n/a";
         return CompatibilityVerdict.From(comparison, seed).CompatBootstrap?.DeltaPctNfrC is { } ci ? ComparisonSummary.SignedInterval(ci) : "n/a";
+    }
+
+    /// <summary>The report verdict's outcome in words for <paramref name="seed"/> ("n/a" without a compatibility model).</summary>
+    public static string VerdictLabel(ComparisonResult comparison, long seed)
+    {
+        ArgumentNullException.ThrowIfNull(comparison);
+        return comparison.HasCompat ? CompatibilityVerdict.From(comparison, seed).Label : "n/a";
     }
 }

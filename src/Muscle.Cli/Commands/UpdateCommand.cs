@@ -48,12 +48,13 @@ public static class UpdateCommand
         var console = PlainConsole.For(output);
         var metric = c.Metric.Name();
         var table = new Table().AddColumns($"{metric} v1", $"{metric} v2", $"{metric} compat", "NFR", "NFR_c", "Δ%NFR_c", "Δ%NFR_c 95 % CI", "PFR",
-            c.IsDiscrete ? "NFR_mc" : "m_r");
+            c.IsDiscrete ? "NFR_mc" : "m_r", "verdict");
         foreach (var col in table.Columns) col.RightAligned();
         table.AddRow(Pct(c.ScoreOld), Pct(c.ScoreNew), Pct(c.ScoreCompat), Pct(c.Nfr), Pct(c.Deltas?.NfrC), Num(c.Deltas?.DeltaPctNfrC),
-            Markup.Escape(AblateCommand.DeltaPctNfrCInterval(c, seed)), Pct(c.Pfr), c.IsDiscrete ? Pct(c.Discrete!.NfrMc) : Pct(c.Continuous!.Mr));
+            Markup.Escape(AblateCommand.DeltaPctNfrCInterval(c, seed)), Pct(c.Pfr), c.IsDiscrete ? Pct(c.Discrete!.NfrMc) : Pct(c.Continuous!.Mr),
+            AblateCommand.VerdictLabel(c, seed));
         console.Write(table);
         output.WriteLine($"n = {c.N}; rates in %, n/a where undefined; 95 % CI: paired bootstrap over test items "
-                         + $"({PairedBootstrap.DefaultResamples} resamples, seed {seed}), as in the report");
+                         + $"({PairedBootstrap.DefaultResamples} resamples, seed {seed}), as in the report; verdict: the 95 % CI of ΔNFR_c below 0, above 0, or including 0");
     }
 }

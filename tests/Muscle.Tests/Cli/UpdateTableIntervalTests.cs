@@ -72,4 +72,30 @@ public sealed partial class UpdateTableIntervalTests
         var noCompat = ComparisonRunner.Compare(PredictionAlignment.Align(c.Predictions.OldSet, c.Predictions.NewSet), CompareMetric.Accuracy);
         Assert.Equal("n/a", AblateCommand.DeltaPctNfrCInterval(noCompat, 0));
     }
+
+    [Fact]
+    public void EveryTableSaysInWordsWhetherTheChangeIsDistinguishableFromZero()
+    {
+        // 10 → 4 negative flips of 40: the ΔNFR_c interval lies below zero, so the verdict is "fewer negative flips";
+        // with the fix losing the same items as new (Δ = 0) it cannot be told from zero.
+        var helped = Comparison();
+        Assert.Equal(VerdictOutcome.FewerNegativeFlips, CompatibilityVerdict.From(helped, 7).Outcome);
+        var same = ComparisonRunner.Compare(
+            PredictionAlignment.Align(helped.Predictions.OldSet, helped.Predictions.NewSet, helped.Predictions.NewSet with { File = "compat.jsonl" }),
+            CompareMetric.Accuracy);
+        Assert.Equal(VerdictOutcome.NotDistinguishable, CompatibilityVerdict.From(same, 7).Outcome);
+        foreach (var (c, words) in new[] { (helped, "fewer negative flips"), (same, "not distinguishable") })
+        {
+            using var update = new StringWriter();
+            UpdateCommand.WriteHeadline(update, c, seed: 7);
+            Assert.Contains(words, update.ToString());
+            using var ablate = new StringWriter();
+            AblateCommand.WriteTable(ablate, [AblationPipeline.Row("muscle", c)], seed: 7);
+            Assert.Contains(words, ablate.ToString());
+            using var demo = new StringWriter();
+            DemoCommand.WriteTable(demo, [new DemoTaskRow("sentiment", "jsonl-mc", c)], seed: 7);
+            Assert.Contains(words, demo.ToString());
+            Assert.Contains("Δ%NFR_c 95 % CI", demo.ToString());
+        }
+    }
 }
