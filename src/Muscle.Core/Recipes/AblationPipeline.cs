@@ -76,7 +76,7 @@ public static class AblationPipeline
                 strategy = arm.Loss.Strategy.Id,
             }, armCache), skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, r.NewAdapterDir),
                 data, r.Training, arm.Loss, adapterDir, resume, r.DType, progress.In($"train {arm.Name}"),
-                teacherCache: armCache, transfer: transfer), progress);
+                device: r.Device, teacherCache: armCache, transfer: transfer), progress);
             UpdatePipeline.Predict(r, data.Task, test, arm.Name, r.NewModelDir, adapterDir, skipped, progress);
             var comparison = UpdatePipeline.Compare(predictions, arm.Name);
             CompatibilityReport.Write(Path.Combine(r.OutDir, "reports", arm.Name), comparison, UpdatePipeline.ReportContextOf(r, arm.Name));

@@ -34,7 +34,7 @@ public static class UpdatePipeline
             var recipe = RecipeOf(r.OldAdapterDir, r.Training);
             newAdapter = Path.Combine(r.OutDir, "new-task-adapter");
             Stages.Run(r.OutDir, "new-task-adapter", newAdapter, new { r.NewModelDir, data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels), recipe }, skipped, resume =>
-                AdapterTrainer.Train(r.NewModelDir, data, recipe, newAdapter, resume, r.DType, progress.In("train v2 task adapter")), progress);
+                AdapterTrainer.Train(r.NewModelDir, data, recipe, newAdapter, resume, r.DType, progress.In("train v2 task adapter"), r.Device), progress);
         }
 
         // Stage 2: the compatibility adapter.
@@ -46,7 +46,7 @@ public static class UpdatePipeline
             r.Training, strategy = r.Compatibility.Strategy.Id, r.Compatibility,
         }, r.TeacherCache), skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, newAdapter),
             data, r.Training, r.Compatibility, compat, resume, r.DType, progress.In($"train compatibility adapter ({r.Compatibility.Strategy.Id})"),
-            teacherCache: r.TeacherCache, transfer: transfer), progress);
+            device: r.Device, teacherCache: r.TeacherCache, transfer: transfer), progress);
 
         // Stage 3: predictions of v1, v2 and the compatibility model on the test set.
         var predictions = Path.Combine(r.OutDir, "predictions");
@@ -73,7 +73,7 @@ public static class UpdatePipeline
             test = Stages.Fingerprint(r.TestFile, r.TestLabels), r.Evaluation,
         }, skipped, _ =>
         {
-            using var tm = TaskModel.Load(model, adapter, r.DType);
+            using var tm = TaskModel.Load(model, adapter, r.DType, r.Device);
             var summary = TaskEvaluator.Evaluate(tm.Model, tm.Tokenizer, task, test, r.Evaluation, progress.In($"evaluate {name}"), r.TestFile);
             TaskEvaluator.WritePredictions(path, summary);
             return 0;
