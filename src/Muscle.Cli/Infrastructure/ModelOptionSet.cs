@@ -24,6 +24,9 @@ public sealed class ModelOptionSet(bool withModel = true, bool withAdapter = fal
         DefaultValueFactory = _ => ComputeDevices.Auto,
     };
 
+    /// <summary>The CPU <c>--dtype auto</c> judges (null: this machine's /proc/cpuinfo); a test sets a fake one.</summary>
+    public CpuFeatures? Cpu { get; init; }
+
     public void AddTo(Command command)
     {
         if (withModel) command.Options.Add(Model);
@@ -44,7 +47,7 @@ public sealed class ModelOptionSet(bool withModel = true, bool withAdapter = fal
         var device = ComputeDevices.Resolve(parse.GetValue(Device)!);
         string?[] sources = withModel ? [modelDir, .. checkpoints] : checkpoints;
         var choice = DTypePolicy.Resolve(parse.GetValue(DType)!, sources.Where(s => s is not null).Select(DTypePolicy.CheckpointDType).ToList(),
-            device, CpuFeatures.ThisMachine);
+            device, Cpu ?? CpuFeatures.ThisMachine);
         if (choice.Message is not null) notes.WriteLine(choice.Message);
         return new(modelDir, adapterDir, choice.DType, device);
     }
