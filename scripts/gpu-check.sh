@@ -72,7 +72,7 @@ echo "timing lora and muscle-exact on $MODEL ($DTYPE, $DEVICE) ..."
 # 4. The reference, where there is one.
 HF=""
 if command -v python3 >/dev/null && python3 -c 'import torch, transformers, peft' 2>/dev/null; then
-    HF_DEVICE=$DEVICE; [[ $HF_DEVICE == cpu ]] || HF_DEVICE=cuda:${DEVICE#cuda:}; [[ $HF_DEVICE == cuda:cuda ]] && HF_DEVICE=cuda:0
+    case "$DEVICE" in cpu) HF_DEVICE=cpu ;; cuda|auto) HF_DEVICE=cuda:0 ;; *) HF_DEVICE=$DEVICE ;; esac
     python3 scripts/hf_lora_step.py --model "$MODEL" --dtype "$DTYPE" --device "$HF_DEVICE" | tee "$OUT/hf.jsonl"
     HF="$OUT/hf.jsonl"
 else
