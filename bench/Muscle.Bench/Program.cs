@@ -13,7 +13,15 @@ using static TorchSharp.torch;
 var opts = ParseOptions(args.Skip(1).ToArray());
 var modelsJson = opts.GetValueOrDefault("models", Path.Combine("bench", "models.json"));
 torch.set_num_threads(int.Parse(opts.GetValueOrDefault("threads", "2"), System.Globalization.CultureInfo.InvariantCulture));
-Cases.Device = Muscle.Models.ComputeDevices.Resolve(opts.GetValueOrDefault("device", "cpu"));
+try
+{
+    Cases.Device = Muscle.Models.ComputeDevices.Resolve(opts.GetValueOrDefault("device", "cpu"));
+}
+catch (Muscle.Infrastructure.MuscleInputException e)
+{
+    Console.Error.WriteLine("error: " + e.OneLine());
+    return 2;
+}
 
 switch (args.FirstOrDefault())
 {
