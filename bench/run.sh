@@ -12,11 +12,33 @@ REPS_20M=${REPS_20M:-3}
 # up to 10x at random. Passive waiting (for both implementations) keeps the comparison stable; override to measure
 # the default: OMP_WAIT_POLICY=ACTIVE bench/run.sh.
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
-PY=/usr/bin/python3
+PY=${PY:-/usr/bin/python3}
 OUT=${OUT:-runs/bench-$(date -u +%Y%m%dT%H%M%SZ)}
+
+# What a fresh machine needs, checked before any work; nothing is installed here (the commands are printed).
+# The reference is Debian's PyTorch with OpenBLAS' OpenMP build (docs/PERFORMANCE.md, "Machine and software").
+missing=()
+command -v dotnet >/dev/null || missing+=("the .NET 10 SDK (dotnet): https://dotnet.microsoft.com/download")
+if [[ ! -x $PY ]]; then missing+=("python3 at $PY: apt-get install python3 python3-torch libopenblas0-openmp")
+elif ! $PY -c 'import torch, numpy' 2>/dev/null; then
+    missing+=("PyTorch for $PY (the reference): apt-get install python3-torch libopenblas0-openmp")
+fi
+if (( ${#missing[@]} )); then
+    for m in "${missing[@]}"; do echo "error: bench/run.sh needs $m" >&2; done
+    echo "(run the apt-get commands as root, e.g. with sudo, after apt-get update; then rerun bench/run.sh)" >&2
+    exit 2
+fi
+
 mkdir -p "$OUT"
 RESULTS="$OUT/results.jsonl"
 : > "$RESULTS"
+# The machine, first: CPU model, core count, load, and the flags that decide the bf16 kernels (avx512_bf16, amx_bf16).
+{ date -u
+  echo "model name: $(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+  echo "cores (nproc): $(nproc)"
+  echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "flags: $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+} > "$OUT/env.txt"
 
 dotnet build bench/Muscle.Bench -c Release -v q -nologo >/dev/null
 BENCH=bench/Muscle.Bench/bin/Release/net10.0/linux-x64/Muscle.Bench
@@ -29,9 +51,10 @@ libs = {l.split()[-1] for l in open("/proc/self/maps") if "blas" in l.lower()}
 print(", ".join(sorted(libs)) or "none found")
 PY
 )
-echo "PyTorch $($PY -c 'import torch; print(torch.__version__)') BLAS: $BLAS" | tee "$OUT/env.txt"
-case "$BLAS" in *openblas*) ;; *) echo "error: PyTorch does not load OpenBLAS; apt-get install libopenblas0-openmp" >&2; exit 1 ;; esac
-{ date -u; nproc; lscpu | grep -E 'Model name|^CPU\(s\)|Flags' | cut -c1-200; uptime; } >> "$OUT/env.txt"
+echo "PyTorch $($PY -c 'import torch; print(torch.__version__)') BLAS: $BLAS" | tee -a "$OUT/env.txt"
+case "$BLAS" in *openblas*) ;; *)
+    echo "error: PyTorch does not load OpenBLAS (without it the reference is ~30x slower and the comparison is meaningless):" \
+         "apt-get install libopenblas0-openmp (as root), then rerun" >&2; exit 2 ;; esac
 
 # Loss-curve check: identical initial weights (exported by us), 20 fp32 LoRA steps, |Δloss| at step 20 <= 1e-4.
 $BENCH loss-check --dir "$OUT/loss-check" >/dev/null

@@ -36,10 +36,13 @@ public static class Cases
 
     public static readonly LoraConfig Lora = new() { R = 8, LoraAlpha = 16, TargetModules = ["q_proj", "v_proj"] };
 
+    /// <summary>Where every case computes (<c>--device</c>; default the CPU). Timed steps end with a device sync.</summary>
+    public static Device Device { get; set; } = CPU;
+
     public static Measurement Train(BenchModel bm, ScalarType dtype, bool lora)
     {
         torch.manual_seed(42);
-        using var model = CausalLMFactory.Create(bm.Config, dtype: dtype);
+        using var model = CausalLMFactory.Create(bm.Config, Device, dtype);
         if (lora) model.Freeze(); // before the adapter is added: Freeze reaches every parameter of the model
         using var adapter = lora ? model.AddAdapter(TaskModel.AdapterName, Lora, 42) : null;
         List<Parameter> trainable;
@@ -72,6 +75,7 @@ public static class Cases
                 var loss = TrainStep(model, opt, batch);
                 last?.Dispose();
                 last = loss.detach().DetachFromDisposeScope();
+                ComputeDevices.Synchronize(Device); // CUDA runs asynchronously: the step is done when its kernels are
             }
             if (i >= TrainWarmup) seconds.Add(sw.Elapsed.TotalSeconds);
         }
@@ -96,7 +100,7 @@ public static class Cases
     public static Measurement MultipleChoice(BenchModel bm, ScalarType dtype)
     {
         torch.manual_seed(42);
-        using var model = CausalLMFactory.Create(bm.Config, dtype: dtype);
+        using var model = CausalLMFactory.Create(bm.Config, Device, dtype);
         model.Freeze();
         var requests = BenchData.McRequests(bm.McItems, bm.McContext, bm.Config.VocabSize)
             .Select(r => new EncodedPair(r.Ids, r.ContextLength)).ToList();
@@ -118,7 +122,7 @@ public static class Cases
     public static Measurement Generate(BenchModel bm, ScalarType dtype, bool useCache)
     {
         torch.manual_seed(42);
-        using var model = CausalLMFactory.Create(bm.Config, dtype: dtype);
+        using var model = CausalLMFactory.Create(bm.Config, Device, dtype);
         model.Freeze();
         var prompt = BenchData.Prompt(bm.Config.VocabSize);
         Greedy(model, prompt, 8, useCache);                                                     // warm-up
@@ -162,5 +166,5 @@ public static class TrainBatch
 
     public static CausalBatch FromIds(long[] ids, int batch, int seq) => CausalBatch.Build(
         Enumerable.Range(0, batch).Select(b => new EncodedPair(ids.Skip(b * seq).Take(seq).Select(x => (int)x).ToArray(), 0)).ToList(),
-        LossOn.All, padId: 0, CPU);
+        LossOn.All, padId: 0, Cases.Device);
 }

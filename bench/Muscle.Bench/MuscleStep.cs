@@ -27,17 +27,17 @@ public static class MuscleStep
     public static Measurement Exact(BenchModel bm, ScalarType dtype)
     {
         manual_seed(43);
-        using var oldModel = CausalLMFactory.Create(bm.Config, dtype: dtype);
+        using var oldModel = CausalLMFactory.Create(bm.Config, Cases.Device, dtype);
         oldModel.Freeze();
         using var oldAdapter = oldModel.AddAdapter(TaskModel.AdapterName, Cases.Lora, 1);
         oldModel.SetAdapter(oldAdapter.Name);
         manual_seed(42);
-        using var newModel = CausalLMFactory.Create(bm.Config, dtype: dtype);
+        using var newModel = CausalLMFactory.Create(bm.Config, Cases.Device, dtype);
         newModel.Freeze();
         using var newTask = newModel.AddAdapter(TaskModel.AdapterName, Cases.Lora, 2);
         using var student = newTask.Clone(CompatibilityTrainer.StudentAdapterName);
         var teachers = new ExactTeachers(oldModel, newModel, newTask.Name, student.Name, Options.Temperature);
-        using var batch = CausalBatch.Build(Sequences(bm), LossOn.All, padId: 0, CPU);
+        using var batch = CausalBatch.Build(Sequences(bm), LossOn.All, padId: 0, Cases.Device);
         return Measure("muscle-exact", bm, newModel, student, teachers, batch);
     }
 
@@ -54,14 +54,14 @@ public static class MuscleStep
             var oldDir = WriteTaskModel(bm, Path.Combine(root, "old"), seed: 43, adapterSeed: 1);
             var newDir = WriteTaskModel(bm, Path.Combine(root, "new"), seed: 42, adapterSeed: 2);
             var models = new UpdatePair(oldDir.Model, oldDir.Adapter, newDir.Model, newDir.Adapter);
-            using var newTask = TaskModel.Load(newDir.Model, newDir.Adapter, dtype);
+            using var newTask = TaskModel.Load(newDir.Model, newDir.Adapter, dtype, Cases.Device);
             var sequences = Sequences(bm);
             var split = new TokenizedSplit(sequences, sequences.Take(1).ToList(), LossOn.All, padId: 0);
             using var cache = TeacherCache.Open(new TeacherCacheOptions(Path.Combine(root, "cache")), models, newTask, split,
                                                 bm.Seq, bm.Batch, Options.Temperature, dtype,
-                                                loadOld: () => TaskModel.Load(models.OldModelDir, models.OldAdapterDir, dtype));
+                                                loadOld: () => TaskModel.Load(models.OldModelDir, models.OldAdapterDir, dtype, Cases.Device));
             using var student = newTask.Adapter!.Clone(CompatibilityTrainer.StudentAdapterName);
-            using var batch = split.TrainBatch(Enumerable.Range(0, bm.Batch).ToList(), CPU);
+            using var batch = split.TrainBatch(Enumerable.Range(0, bm.Batch).ToList(), Cases.Device);
             return Measure("muscle-cache", bm, newTask.Model, student, cache, batch);
         }
         finally
@@ -108,6 +108,7 @@ public static class MuscleStep
                 opt.ZeroGrad();
                 last?.Dispose();
                 last = loss.detach().DetachFromDisposeScope();
+                ComputeDevices.Synchronize(Cases.Device);
             }
             if (i >= Cases.TrainWarmup) seconds.Add(sw.Elapsed.TotalSeconds);
         }

@@ -6,11 +6,22 @@ using static TorchSharp.torch;
 // Usage:
 //   Muscle.Bench run --model llama-3.4m --dtype fp32 --cases full,lora,mc,gen-cache,gen-nocache,muscle-exact,muscle-cache [--models bench/models.json]
 //   Muscle.Bench loss-check --dir <dir> [--models bench/models.json]
+//   Muscle.Bench parity [--device cuda]      (CPU vs the device, fp32: log-likelihoods and one LoRA step; exit 1 beyond 1e-4)
+// --device auto|cpu|cuda|cuda:N (default cpu) places every case's models and batches; --threads N (default 2).
 // Prints one JSON line per case (the same fields bench/pytorch/reference.py prints).
 
 var opts = ParseOptions(args.Skip(1).ToArray());
 var modelsJson = opts.GetValueOrDefault("models", Path.Combine("bench", "models.json"));
-torch.set_num_threads(2);
+torch.set_num_threads(int.Parse(opts.GetValueOrDefault("threads", "2"), System.Globalization.CultureInfo.InvariantCulture));
+try
+{
+    Cases.Device = Muscle.Models.ComputeDevices.Resolve(opts.GetValueOrDefault("device", "cpu"));
+}
+catch (Muscle.Infrastructure.MuscleInputException e)
+{
+    Console.Error.WriteLine("error: " + e.OneLine());
+    return 2;
+}
 
 switch (args.FirstOrDefault())
 {
@@ -44,6 +55,7 @@ switch (args.FirstOrDefault())
                 ["impl"] = "muscle",
                 ["model"] = bm.Name,
                 ["dtype"] = dtypeName,
+                ["device"] = Muscle.Models.ComputeDevices.Name(Cases.Device),
                 ["case"] = c,
                 ["tokens_per_s"] = Math.Round(m.TokensPerSecond, 1),
                 ["step_ms"] = Math.Round(m.MedianSeconds * 1000 / perToken, 3),
@@ -56,11 +68,13 @@ switch (args.FirstOrDefault())
         }
         return 0;
     }
+    case "parity":
+        return DeviceParity.Run(Cases.Device, Console.Out);
     case "loss-check":
         LossCheck.Run(BenchModel.Load(modelsJson, "llama-3.4m"), opts["dir"]);
         return 0;
     default:
-        Console.Error.WriteLine("usage: Muscle.Bench run --model NAME --dtype fp32|bf16 --cases a,b | loss-check --dir DIR");
+        Console.Error.WriteLine("usage: Muscle.Bench run --model NAME --dtype fp32|bf16 --cases a,b [--device D] | parity --device D | loss-check --dir DIR");
         return 2;
 }
 

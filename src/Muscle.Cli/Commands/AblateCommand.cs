@@ -28,7 +28,7 @@ public static class AblateCommand
         run.AddTo(command);
         command.SetAction(parse =>
         {
-            var request = run.Bind(parse, parse.GetValue(output)!.FullName);
+            var request = run.Bind(parse, parse.GetValue(output)!.FullName, ctx.Error);
             using var claim = request.ClaimOutputs();
             request = request with { OutDir = claim.Path };
             var arms = parse.GetValue(strategies)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

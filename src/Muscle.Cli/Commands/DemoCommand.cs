@@ -22,12 +22,15 @@ public static class DemoCommand
         };
         var tasks = new Option<string?>("--tasks") { Description = "Only these tasks (comma-separated: sentiment, arithmetic, dialogue)." };
         var strategies = new Option<string?>("--strategies") { Description = "Strategies side by side on the multiple-choice task (comma-separated; empty to skip)." };
+        var weights = new ModelOptionSet(withModel: false);
         var command = new Command("demo", "Run muscle update end to end on an embedded synthetic world: pretrain v1 and v2, train adapters, MUSCLE, compare — on three tasks.")
         {
             quick, output, seed, adapterSeeds, strategies, tasks,
         };
+        weights.AddTo(command);
         command.SetAction(parse =>
         {
+            var selection = weights.Bind(parse, ctx.Error); // the demo's bases are its own, written in the chosen dtype (auto: float32)
             using var run = Muscle.Infrastructure.OutputGuard.ClaimRunDirectory(parse.GetValue(output)!.FullName, "--out");
             var options = new DemoOptions
             {
@@ -37,6 +40,8 @@ public static class DemoCommand
                 AdapterSeeds = Seeds(parse.GetValue(adapterSeeds)!),
                 Strategies = List(parse.GetValue(strategies)),
                 Tasks = List(parse.GetValue(tasks)),
+                DType = selection.DType,
+                Device = selection.Device,
             };
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var result = ctx.Progress.Run(options.Quick ? "demo --quick" : "demo", p => DemoPipeline.Run(options, p));

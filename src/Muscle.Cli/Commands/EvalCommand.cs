@@ -43,8 +43,8 @@ public static class EvalCommand
             }
             var options = evaluation.Bind(parse);
             var (definition, examples) = taskFile.Load(parse);
-            var weights = model.Bind(parse);
-            using var taskModel = TaskModel.Load(weights.ModelDir!, weights.AdapterDir, weights.DType);
+            var weights = model.Bind(parse, ctx.Error);
+            using var taskModel = TaskModel.Load(weights.ModelDir!, weights.AdapterDir, weights.DType, weights.Device);
             foreach (var warning in taskModel.Warnings) ctx.Error.WriteLine("warning: " + warning);
             var summary = ctx.Progress.Run($"eval {definition.Name}", p => TaskEvaluator.Evaluate(
                 taskModel.Model, taskModel.Tokenizer, definition, examples, options, p, parse.GetValue(taskFile.Data)!.FullName));

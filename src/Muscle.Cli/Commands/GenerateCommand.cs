@@ -40,8 +40,8 @@ public static class GenerateCommand
                 UseKvCache = !parse.GetValue(noCache),
             };
             options.Validate(); // before the model is read
-            var weights = model.Bind(parse);
-            using var taskModel = TaskModel.Load(weights.ModelDir!, weights.AdapterDir, weights.DType);
+            var weights = model.Bind(parse, ctx.Error);
+            using var taskModel = TaskModel.Load(weights.ModelDir!, weights.AdapterDir, weights.DType, weights.Device);
             foreach (var warning in taskModel.Warnings) ctx.Error.WriteLine("warning: " + warning);
             var generator = new TextGenerator(taskModel.Model, taskModel.Tokenizer);
             var result = generator.Generate(parse.GetValue(prompt) ?? "", options);

@@ -65,8 +65,9 @@ public static class PretrainCommand
             using var run = OutputGuard.ClaimRunDirectory(parse.GetValue(output)!.FullName, "--out", ("--corpus", source.CorpusPath),
                 ("--init-from", source.InitFrom), ("--tokenizer", source.TokenizerDir), ("--config", source.ConfigPath), ("--valid", source.ValidCorpusPath));
             var outDir = run.Path;
+            var selection = weights.Bind(parse, ctx.Error, source.InitFrom ?? source.ConfigPath);
             var result = ctx.Progress.Run("pretrain", p => Pretrainer.Run(source, options, outDir, parse.GetValue(resume),
-                weights.Bind(parse).DType, p));
+                selection.DType, p, selection.Device));
             var c = CultureInfo.InvariantCulture;
             var validText = result.ValidationLoss is double v ? string.Create(c, $", validation CE {v:F4}") : "";
             ctx.Out.WriteLine(string.Create(c,

@@ -24,14 +24,14 @@ public static class TrainAdapterCommand
         command.SetAction(parse =>
         {
             var options = recipe.Bind(parse);
-            var weights = model.Bind(parse);
+            var weights = model.Bind(parse, ctx.Error);
             using var run = OutputGuard.ClaimRunDirectory(parse.GetValue(output)!.FullName, output.Name,
                 [.. model.Inputs(parse), .. taskData.Inputs(parse)]);
             var data = taskData.Bind(parse, options);
             var outDir = run.Path;
             var result = ctx.Progress.Run($"train-adapter {data.Task.Name}", p => AdapterTrainer.Train(
                 weights.ModelDir!, data, options, outDir, parse.GetValue(recipe.Resume),
-                weights.DType, p));
+                weights.DType, p, weights.Device));
             ctx.Out.WriteLine($"best epoch {result.BestEpoch}: validation CE {result.BestValidationLoss:F4} " +
                               $"(per epoch: {string.Join(", ", result.ValidationLosses.Select(v => v.ToString("F4")))}); adapter in {outDir}");
             return 0;

@@ -34,15 +34,16 @@ public static class TrainCompatCommand
             var data = update.Data.Bind(parse, options);
             var transfer = parse.GetValue(update.Transfer) is { } transferFile ? TransferSet.Load(data, transferFile.FullName) : null;
             var models = update.BindPair(parse);
+            var selection = weights.Bind(parse, ctx.Error, models.OldModelDir, models.NewModelDir);
             var outDir = run.Path;
             TeacherCacheReady? cache = null;
             var result = ctx.Progress.Run($"train-compat {lossOptions.Strategy.Id} {data.Task.Name}", p =>
                 CompatibilityTrainer.Train(models, data, options, lossOptions, outDir, parse.GetValue(recipe.Resume),
-                    weights.Bind(parse).DType, new SyncProgress<RunEvent>(e =>
+                    selection.DType, new SyncProgress<RunEvent>(e =>
                     {
                         if (e is TeacherCacheReady ready) cache = ready;
                         p.Report(e);
-                    }), teacherCache: teacherCache, transfer: transfer));
+                    }), selection.Device, teacherCache: teacherCache, transfer: transfer));
             if (cache is not null) ctx.Out.WriteLine(RunEventText.Text(cache));
             ctx.Out.WriteLine($"best epoch {result.BestEpoch}: validation CE {result.BestValidationLoss:F4} " +
                               $"(initial {result.InitialValidationLoss:F4}); compatibility adapter in {outDir}");

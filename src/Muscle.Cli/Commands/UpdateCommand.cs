@@ -24,7 +24,7 @@ public static class UpdateCommand
         run.AddTo(command);
         command.SetAction(parse =>
         {
-            var request = run.Bind(parse, parse.GetValue(output)!.FullName);
+            var request = run.Bind(parse, parse.GetValue(output)!.FullName, ctx.Error);
             using var claim = request.ClaimOutputs();
             request = request with { OutDir = claim.Path };
             var result = ctx.Progress.Run("update", p => UpdatePipeline.Run(request, p));

@@ -12,7 +12,8 @@ public static class VersionCommand
         command.SetAction(_ =>
         {
             var version = typeof(VersionCommand).Assembly.GetName().Version;
-            ctx.Out.WriteLine($"muscle {version} (TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}, threads {TorchSharp.torch.get_num_threads()})");
+            var cuda = TorchSharp.torch.cuda.is_available() ? $"{TorchSharp.torch.cuda.device_count()} device(s)" : "none";
+            ctx.Out.WriteLine($"muscle {version} (TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}, threads {TorchSharp.torch.get_num_threads()}, CUDA {cuda})");
             return 0;
         });
         return command;

@@ -25,13 +25,17 @@ public sealed class UpdateRunOptionSet(bool newAdapterRequired, bool withStrateg
         Evaluation.AddTo(command);
     }
 
-    /// <summary>The request, every setting checked, before any work.</summary>
-    public UpdateRequest Bind(ParseResult parse, string outDir) => Update.Bind(parse, outDir) with
+    /// <summary>The request, every setting checked, before any work; the dtype's note (if any) goes to <paramref name="notes"/>.</summary>
+    public UpdateRequest Bind(ParseResult parse, string outDir, TextWriter notes)
     {
-        Training = Recipe.Bind(parse),
-        Compatibility = Compatibility.Bind(parse),
-        TeacherCache = Compatibility.TeacherCache.Bind(parse),
-        Evaluation = Evaluation.Bind(parse),
-        DType = Weights.Bind(parse).DType,
-    };
+        var request = Update.Bind(parse, outDir) with
+        {
+            Training = Recipe.Bind(parse),
+            Compatibility = Compatibility.Bind(parse),
+            TeacherCache = Compatibility.TeacherCache.Bind(parse),
+            Evaluation = Evaluation.Bind(parse),
+        };
+        var weights = Weights.Bind(parse, notes, request.OldModelDir, request.NewModelDir);
+        return request with { DType = weights.DType, Device = weights.Device };
+    }
 }

@@ -53,7 +53,7 @@ public sealed class CompatibilityObjective : ITrainingObjective
         var n = _data.CountedTokens(stepItems);
         using var scope = NewDisposeScope();
         using var batch = _data.TrainBatch(microItems, _newModel.Device());
-        if (n == 0 || batch.CountedTokens == 0) return zeros(1, requires_grad: true).sum().MoveToOuterDisposeScope();
+        if (n == 0 || batch.CountedTokens == 0) return zeros(1, device: batch.InputIds.device, requires_grad: true).sum().MoveToOuterDisposeScope();
         var terms = Terms(batch, microItems, training: true);
         Accumulate(terms, batch.CountedTokens);
         _items += microItems.Count;

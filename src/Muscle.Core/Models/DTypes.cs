@@ -13,7 +13,7 @@ public static class DTypes
     {
         "float32" or "fp32" or "f32" => ScalarType.Float32,
         "bfloat16" or "bf16" => ScalarType.BFloat16,
-        _ => throw new MuscleInputException($"unsupported --dtype '{name}' (use float32 or bfloat16)"),
+        _ => throw new MuscleInputException($"unsupported --dtype '{name}' (use auto, float32 or bfloat16)"),
     };
 
     public static string Name(ScalarType t) => t == ScalarType.BFloat16 ? "bfloat16" : t == ScalarType.Float32 ? "float32" : t.ToString();

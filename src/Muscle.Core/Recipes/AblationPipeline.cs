@@ -68,15 +68,15 @@ public static class AblationPipeline
         {
             var adapterDir = Path.Combine(r.OutDir, "arms", arm.Name);
             var armCache = UsesCache(arm) ? cache : null;
-            Stages.Run(r.OutDir, "train-" + arm.Name, adapterDir, UpdatePipeline.CompatInputs(r, new
+            Stages.Run(r.OutDir, "train-" + arm.Name, adapterDir, Stages.WithDType(UpdatePipeline.CompatInputs(r, new
             {
                 r.OldModelDir, old = Stages.Fingerprint(Path.Combine(r.OldAdapterDir, LoraAdapter.WeightsFileName)), r.NewModelDir,
                 neu = Stages.Fingerprint(Path.Combine(r.NewAdapterDir, LoraAdapter.WeightsFileName)),
                 data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels), r.Training, arm.Loss,
                 strategy = arm.Loss.Strategy.Id,
-            }, armCache), skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, r.NewAdapterDir),
+            }, armCache), r.DType), skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, r.NewAdapterDir),
                 data, r.Training, arm.Loss, adapterDir, resume, r.DType, progress.In($"train {arm.Name}"),
-                teacherCache: armCache, transfer: transfer), progress);
+                device: r.Device, teacherCache: armCache, transfer: transfer), progress);
             UpdatePipeline.Predict(r, data.Task, test, arm.Name, r.NewModelDir, adapterDir, skipped, progress);
             var comparison = UpdatePipeline.Compare(predictions, arm.Name);
             CompatibilityReport.Write(Path.Combine(r.OutDir, "reports", arm.Name), comparison, UpdatePipeline.ReportContextOf(r, arm.Name));

@@ -13,4 +13,8 @@ public sealed record DemoOptions
     public IReadOnlyList<string>? Strategies { get; init; }
     /// <summary>Only these tasks (by world task name); null: all three.</summary>
     public IReadOnlyList<string>? Tasks { get; init; }
+    /// <summary><c>--dtype</c> of every model the demo trains and evaluates (its bases are written in this dtype).</summary>
+    public TorchSharp.torch.ScalarType DType { get; init; } = Models.DTypes.Default;
+    /// <summary><c>--device</c>: where every model computes; null: the CPU.</summary>
+    public TorchSharp.torch.Device? Device { get; init; }
 }

@@ -82,12 +82,12 @@ public static class DemoPipeline
         var recipe = PretrainRecipe(o.Quick);
         var v1 = Path.Combine(root, "bases", "v1");
         var v2 = Path.Combine(root, "bases", "v2");
-        Stages.Run(root, "base-v1", v1, new { recipe, world = Stages.Fingerprint(world.CorpusV1, configPath) }, skipped, resume =>
+        Stages.Run(root, "base-v1", v1, Stages.WithDType(new { recipe, world = Stages.Fingerprint(world.CorpusV1, configPath) }, o.DType), skipped, resume =>
             Pretrainer.Run(new PretrainSource { CorpusPath = world.CorpusV1, TokenizerDir = world.TokenizerDirectory, ConfigPath = configPath },
-                recipe, v1, resume, ScalarType.Float32, progress.In("pretrain base v1")), progress);
-        Stages.Run(root, "base-v2", v2, new { recipe, world = Stages.Fingerprint(world.Corpus), v1 = Stages.Fingerprint(Path.Combine(v1, "model.safetensors")) },
+                recipe, v1, resume, o.DType, progress.In("pretrain base v1"), o.Device), progress);
+        Stages.Run(root, "base-v2", v2, Stages.WithDType(new { recipe, world = Stages.Fingerprint(world.Corpus), v1 = Stages.Fingerprint(Path.Combine(v1, "model.safetensors")) }, o.DType),
             skipped, resume => Pretrainer.Run(new PretrainSource { CorpusPath = world.Corpus, TokenizerDir = world.TokenizerDirectory, InitFrom = v1 },
-                recipe, v2, resume, ScalarType.Float32, progress.In("pretrain base v2 (v1 continued)")), progress);
+                recipe, v2, resume, o.DType, progress.In("pretrain base v2 (v1 continued)"), o.Device), progress);
 
         var strategies = o.Strategies ?? (o.Quick ? QuickStrategies : DefaultStrategies);
         var seeds = new List<DemoSeedResult>();
@@ -107,15 +107,15 @@ public static class DemoPipeline
                 var test = Path.Combine(world.Directory, task.TestFile);
                 var v1Adapter = Path.Combine(taskDir, "v1-adapter");
                 var data = TaskData.Load(task.TaskFormat, train, null, null, null, adapterRecipe);
-                Stages.Run(seedRoot, $"adapter-v1-{task.Name}", v1Adapter, new { adapterRecipe, v1 = Stages.Fingerprint(Path.Combine(v1, "model.safetensors")), data = Stages.Fingerprint(train) },
-                    skipped, resume => AdapterTrainer.Train(v1, data, adapterRecipe, v1Adapter, resume, ScalarType.Float32,
-                        seedProgress.In(task.Name).In("train v1 adapter")), seedProgress);
+                Stages.Run(seedRoot, $"adapter-v1-{task.Name}", v1Adapter, Stages.WithDType(new { adapterRecipe, v1 = Stages.Fingerprint(Path.Combine(v1, "model.safetensors")), data = Stages.Fingerprint(train) }, o.DType),
+                    skipped, resume => AdapterTrainer.Train(v1, data, adapterRecipe, v1Adapter, resume, o.DType,
+                        seedProgress.In(task.Name).In("train v1 adapter"), o.Device), seedProgress);
                 var request = new UpdateRequest
                 {
                     OldModelDir = v1, OldAdapterDir = v1Adapter, NewModelDir = v2, Task = task.TaskFormat, TaskLabel = task.Name, TrainFile = train, TestFile = test,
                     OutDir = Path.Combine(taskDir, "update"), Training = adapterRecipe,
                     Compatibility = new CompatibilityLossOptions { Strategy = CompatibilityStrategies.Default, Temperature = 2 },
-                    Evaluation = evaluation,
+                    Evaluation = evaluation, DType = o.DType, Device = o.Device,
                 };
                 var result = UpdatePipeline.Run(request, seedProgress.In(task.Name));
                 skipped.AddRange(result.SkippedStages.Select(s => $"seed-{seed}/{task.Name}/{s}"));

@@ -46,6 +46,14 @@ public static class Stages
         progress?.Report(new StageDone(stage, Reused: false));
     }
 
+    /// <summary>
+    /// A stage's inputs with the weight dtype it computes in: unchanged in float32 (so fingerprints written before
+    /// <c>--dtype auto</c> stay valid), tagged otherwise, so a rerun in another dtype redoes the stage instead of mixing
+    /// results of two dtypes.
+    /// </summary>
+    public static object WithDType(object inputs, TorchSharp.torch.ScalarType dtype) =>
+        dtype == TorchSharp.torch.ScalarType.Float32 ? inputs : new { inputs, dtype = Models.DTypes.Name(dtype) };
+
     /// <summary>Size, time and a hash of the first MB: enough to notice a replaced file without reading a whole model.</summary>
     public static string Fingerprint(params string?[] files)
     {

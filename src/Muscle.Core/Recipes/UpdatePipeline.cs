@@ -33,20 +33,20 @@ public static class UpdatePipeline
         {
             var recipe = RecipeOf(r.OldAdapterDir, r.Training);
             newAdapter = Path.Combine(r.OutDir, "new-task-adapter");
-            Stages.Run(r.OutDir, "new-task-adapter", newAdapter, new { r.NewModelDir, data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels), recipe }, skipped, resume =>
-                AdapterTrainer.Train(r.NewModelDir, data, recipe, newAdapter, resume, r.DType, progress.In("train v2 task adapter")), progress);
+            Stages.Run(r.OutDir, "new-task-adapter", newAdapter, Stages.WithDType(new { r.NewModelDir, data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels), recipe }, r.DType), skipped, resume =>
+                AdapterTrainer.Train(r.NewModelDir, data, recipe, newAdapter, resume, r.DType, progress.In("train v2 task adapter"), r.Device), progress);
         }
 
         // Stage 2: the compatibility adapter.
         var compat = Path.Combine(r.OutDir, "compat-adapter");
-        Stages.Run(r.OutDir, "compat-adapter", compat, CompatInputs(r, new
+        Stages.Run(r.OutDir, "compat-adapter", compat, Stages.WithDType(CompatInputs(r, new
         {
             r.OldModelDir, old = Stages.Fingerprint(Path.Combine(r.OldAdapterDir, LoraAdapter.WeightsFileName)), r.NewModelDir,
             neu = Stages.Fingerprint(Path.Combine(newAdapter, LoraAdapter.WeightsFileName)), data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels),
             r.Training, strategy = r.Compatibility.Strategy.Id, r.Compatibility,
-        }, r.TeacherCache), skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, newAdapter),
+        }, r.TeacherCache), r.DType), skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, newAdapter),
             data, r.Training, r.Compatibility, compat, resume, r.DType, progress.In($"train compatibility adapter ({r.Compatibility.Strategy.Id})"),
-            teacherCache: r.TeacherCache, transfer: transfer), progress);
+            device: r.Device, teacherCache: r.TeacherCache, transfer: transfer), progress);
 
         // Stage 3: predictions of v1, v2 and the compatibility model on the test set.
         var predictions = Path.Combine(r.OutDir, "predictions");
@@ -67,13 +67,13 @@ public static class UpdatePipeline
                                  string adapter, List<string> skipped, IProgress<RunEvent>? progress)
     {
         var path = Path.Combine(r.OutDir, "predictions", name + ".jsonl");
-        Stages.Run(r.OutDir, "predict-" + name, null, new
+        Stages.Run(r.OutDir, "predict-" + name, null, Stages.WithDType(new
         {
             model, adapter = Stages.Fingerprint(Path.Combine(adapter, LoraAdapter.WeightsFileName)),
             test = Stages.Fingerprint(r.TestFile, r.TestLabels), r.Evaluation,
-        }, skipped, _ =>
+        }, r.DType), skipped, _ =>
         {
-            using var tm = TaskModel.Load(model, adapter, r.DType);
+            using var tm = TaskModel.Load(model, adapter, r.DType, r.Device);
             var summary = TaskEvaluator.Evaluate(tm.Model, tm.Tokenizer, task, test, r.Evaluation, progress.In($"evaluate {name}"), r.TestFile);
             TaskEvaluator.WritePredictions(path, summary);
             return 0;

@@ -30,6 +30,9 @@ public sealed record UpdateRequest
     public EvaluationOptions Evaluation { get; init; } = new();
     public ScalarType DType { get; init; } = Models.DTypes.Default;
 
+    /// <summary><c>--device</c>: where every model of the run computes (teacher caches stay on the CPU); null: the CPU.</summary>
+    public Device? Device { get; init; }
+
     /// <summary><c>--teacher-cache</c>: where the compatibility training keeps its teachers (null: exact teachers, the default).</summary>
     public TeacherCacheOptions? TeacherCache { get; init; }
 

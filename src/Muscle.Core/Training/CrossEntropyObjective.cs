@@ -14,7 +14,7 @@ public sealed class CrossEntropyObjective(ICausalLM model, TokenizedSplit data) 
         var n = data.CountedTokens(stepItems);
         using var scope = NewDisposeScope();
         using var batch = data.TrainBatch(microItems, model.Device());
-        if (n == 0 || batch.CountedTokens == 0) return zeros(1, requires_grad: true).sum().MoveToOuterDisposeScope();
+        if (n == 0 || batch.CountedTokens == 0) return zeros(1, device: batch.InputIds.device, requires_grad: true).sum().MoveToOuterDisposeScope();
         var logits = model.Forward(batch.InputIds, null, batch.AttentionMask); // [B, T, V]
         return (LanguageModelLoss.SumCrossEntropy(logits, batch.Labels) / n).MoveToOuterDisposeScope();
     }

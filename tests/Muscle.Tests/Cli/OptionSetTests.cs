@@ -39,13 +39,18 @@ public sealed class OptionSetTests
     }
 
     [Fact]
-    public void EveryCommandThatLoadsAModelTakesTheSameDtype()
+    public void EveryCommandThatLoadsAModelTakesTheSameDtypeAndDevice()
     {
         var commands = Commands();
-        string[] loaders = ["generate", "eval", "train-adapter", "train-compat", "update", "ablate", "pretrain"];
-        var descriptions = loaders.Select(c => Find(commands[c], "--dtype")?.Description).ToList();
-        Assert.All(descriptions, Assert.NotNull);
-        Assert.Single(descriptions.Distinct());
+        string[] loaders = ["generate", "eval", "train-adapter", "train-compat", "update", "ablate", "pretrain", "demo"];
+        foreach (var name in new[] { "--dtype", "--device" })
+        {
+            var descriptions = loaders.Select(c => Find(commands[c], name)?.Description).ToList();
+            Assert.All(descriptions, d => Assert.False(string.IsNullOrEmpty(d), $"{name} missing"));
+            Assert.Single(descriptions.Distinct());
+        }
+        foreach (var name in new[] { "compare", "data", "convert", "version" })
+            Assert.Null(Find(commands[name], "--device"));
     }
 
     [Fact]
@@ -76,7 +81,9 @@ public sealed class OptionSetTests
         Assert.Equal(new CompatibilityLossOptions(), compat.Bind(parse));
         Assert.Null(compat.TeacherCache.Bind(parse));
         Assert.Equal(new AdapterTrainingOptions(), recipe.Bind(parse));
-        Assert.Equal(DTypes.Default, weights.Bind(parse).DType);
+        var bound = weights.Bind(parse, TextWriter.Null);
+        Assert.Equal(DTypes.Default, bound.DType); // auto, with no checkpoint named: float32
+        Assert.Equal(ComputeDevices.Resolve(ComputeDevices.Auto).type, bound.Device.type);
     }
 
     [Fact]

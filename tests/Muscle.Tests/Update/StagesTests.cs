@@ -53,4 +53,25 @@ public class StagesTests
         }
         finally { Directory.Delete(root, recursive: true); }
     }
+
+    [Fact]
+    public void AStageFinishedInFloat32IsRedoneInBf16AndFloat32FingerprintsAreUnchanged()
+    {
+        var root = Directory.CreateTempSubdirectory("muscle-stages-").FullName;
+        try
+        {
+            var inputs = new { model = "v2", steps = 10 };
+            Assert.Same(inputs, Stages.WithDType(inputs, TorchSharp.torch.ScalarType.Float32)); // runs from before --dtype auto stay reusable
+            var skipped = new List<string>();
+            var runs = 0;
+            Stages.Run(root, "predict-new", null, Stages.WithDType(inputs, TorchSharp.torch.ScalarType.Float32), skipped, _ => ++runs);
+            Stages.Run(root, "predict-new", null, Stages.WithDType(inputs, TorchSharp.torch.ScalarType.BFloat16), skipped, _ => ++runs);
+            Assert.Equal(2, runs); // not reused across dtypes
+            Assert.Empty(skipped);
+            Stages.Run(root, "predict-new", null, Stages.WithDType(inputs, TorchSharp.torch.ScalarType.BFloat16), skipped, _ => ++runs);
+            Assert.Equal(2, runs);
+            Assert.Equal(["predict-new"], skipped);
+        }
+        finally { Directory.Delete(root, recursive: true); }
+    }
 }
