@@ -10,10 +10,7 @@ public static class Program
         System.Globalization.CultureInfo.DefaultThreadCurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
         System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
         // Progress goes to stderr so stdout stays clean for results (--json, --ids) in pipes.
-        var progress = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
-        {
-            Out = new Spectre.Console.AnsiConsoleOutput(Console.Error),
-        });
+        var progress = ProgressDisplay.ConsoleFor(Console.Error, isTerminal: !Console.IsErrorRedirected);
         return MuscleApp.Run(args, Console.Out, Console.Error, progress);
     }
 }

@@ -11,8 +11,7 @@ public static class VersionCommand
         var command = new Command("version", "Print the Muscle.NET version and the LibTorch backend.");
         command.SetAction(_ =>
         {
-            var version = typeof(VersionCommand).Assembly.GetName().Version;
-            ctx.Out.WriteLine($"muscle {version} (TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}, threads {TorchSharp.torch.get_num_threads()})");
+            ctx.Out.WriteLine(ToolVersion.Line());
             return 0;
         });
         return command;

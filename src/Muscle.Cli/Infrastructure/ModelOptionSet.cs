@@ -15,6 +15,7 @@ public sealed class ModelOptionSet(bool withModel = true, bool withAdapter = fal
     {
         Description = "Model weights: float32 or bfloat16 (optimizer state stays fp32 when training).",
         DefaultValueFactory = _ => DTypes.Name(DTypes.Default),
+        CompletionSources = { "float32", "bfloat16" },
     };
 
     public void AddTo(Command command)

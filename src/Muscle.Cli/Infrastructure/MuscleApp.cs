@@ -24,6 +24,8 @@ public static class MuscleApp
             Description = "CPU threads for tensor math (default: LibTorch's choice). Use 1 on a busy shared machine.",
             Recursive = true,
         };
+        // --version prints what `muscle version` prints (System.CommandLine's own prints the bare informational version).
+        root.Options.OfType<VersionOption>().Single().Action = new PrintLine(() => ToolVersion.Line());
         root.Options.Add(verbose);
         root.Options.Add(threads);
         var ctx = new CliContext(stdout, stderr, progressConsole);
@@ -34,9 +36,13 @@ public static class MuscleApp
         var isVerbose = parse.GetValue(verbose);
         if (parse.Errors.Count > 0)
         {
-            var first = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal))
-                        ?? parse.Errors[0];
-            stderr.WriteLine($"error: {first.Message} (try --help)");
+            // An unknown option first (it may be a misspelt required one); then every missing required option in one
+            // line (System.CommandLine reports one error per missing option), so a user learns them all in one run.
+            var unrecognized = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal));
+            var missing = MissingRequiredOptions(parse);
+            stderr.WriteLine(unrecognized is null && missing.Count > 0
+                ? $"error: missing required option{(missing.Count == 1 ? "" : "s")}: {string.Join(", ", missing)} (try --help)"
+                : $"error: {(unrecognized ?? parse.Errors[0]).Message} (try --help)");
             return ExitBadInput;
         }
         try
@@ -76,5 +82,14 @@ public static class MuscleApp
             stderr.WriteLine(isVerbose ? e.ToString() : "(run again with --verbose for the stack trace; please report it)");
             return ExitFailure;
         }
+    }
+
+    /// <summary>The required options of the invoked command that the command line does not give, in declaration order.</summary>
+    private static List<string> MissingRequiredOptions(ParseResult parse)
+    {
+        var missing = new List<string>();
+        for (var command = parse.CommandResult; command is not null; command = command.Parent as System.CommandLine.Parsing.CommandResult)
+            missing.AddRange(command.Command.Options.Where(o => o.Required && parse.GetResult(o) is not System.CommandLine.Parsing.OptionResult { Implicit: false }).Select(o => o.Name));
+        return missing;
     }
 }

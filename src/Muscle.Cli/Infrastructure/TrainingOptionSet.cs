@@ -25,6 +25,7 @@ public sealed class TrainingOptionSet
     {
         Description = "Loss over all tokens (context + answer, the paper) or the answer only.",
         DefaultValueFactory = _ => D.LossOn.ToString().ToLowerInvariant(),
+        CompletionSources = { Enum.GetNames<LossOn>().Select(n => n.ToLowerInvariant()).ToArray() },
     };
     public Option<int> SaveSteps { get; } = new("--save-steps") { Description = "Write a resumable checkpoint every N optimizer steps.", DefaultValueFactory = _ => D.SaveSteps };
     public Option<bool> Resume { get; } = new("--resume") { Description = "Continue from OUT/checkpoints/last (after a crash or kill)." };

@@ -168,7 +168,7 @@ public sealed class TrainingLoop(
     private void EndEpoch(TrainingRunLayout layout, AdamW optimizer, LoopState state, int epoch, long totalSteps, Stopwatch clock)
     {
         var validLoss = ValidationLoss();
-        var stats = objective.TakeEpochStats();
+        var stats = EpochSummary(state, epoch, validLoss, objective.TakeEpochStats(), state.ElapsedBefore + clock.Elapsed);
         state.History.Add(validLoss);
         if (!double.IsFinite(validLoss))
             throw new MuscleInputException($"non-finite validation loss after epoch {epoch + 1}; stopped. {LastGood(state, layout)}");
@@ -182,6 +182,40 @@ public sealed class TrainingLoop(
             state.ElapsedBefore + clock.Elapsed));
         state.EpochStats.Add(stats);
         Save(layout, optimizer, state, clock);
+    }
+
+    /// <summary>
+    /// An epoch's line of <c>epoch_stats</c>: the loop's own figures (mean training loss over the epoch's steps, the
+    /// validation loss, the optimizer steps, the wall seconds since the previous epoch ended, validation included) and
+    /// then the objective's named terms.
+    /// </summary>
+    private Dictionary<string, double> EpochSummary(LoopState state, int epoch, double validLoss,
+                                                    IReadOnlyDictionary<string, double> objectiveStats, TimeSpan elapsed)
+    {
+        // Every epoch's last step is a log point, so the loss history's intervals tile the epochs: each point is the
+        // mean over the steps since the previous one.
+        double lossSum = 0;
+        long steps = 0, previous = 0;
+        foreach (var point in state.LossHistory)
+        {
+            if (plan.EpochOf(point.Step - 1) == epoch)
+            {
+                lossSum += point.Loss * (point.Step - previous);
+                steps += point.Step - previous;
+            }
+            previous = point.Step;
+        }
+        var secondsBefore = state.EpochStats.Sum(e => e.TryGetValue("seconds", out var s) ? s : 0);
+        var summary = new Dictionary<string, double>
+        {
+            ["epoch"] = epoch + 1,
+            ["validation_loss"] = validLoss,
+            ["steps"] = steps,
+            ["seconds"] = Math.Round(elapsed.TotalSeconds - secondsBefore, 3),
+        };
+        if (steps > 0) summary["train_loss"] = lossSum / steps;
+        foreach (var (key, value) in objectiveStats) summary[key] = value;
+        return summary;
     }
 
     private sealed class LoopState
