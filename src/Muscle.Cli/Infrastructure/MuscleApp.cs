@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Muscle.Cli.Commands;
 using Muscle.Infrastructure;
+using Muscle.Training;
 
 namespace Muscle.Cli.Infrastructure;
 
@@ -14,7 +15,15 @@ public static class MuscleApp
     public const int ExitFailure = 1;
     public const int ExitBadInput = 2;
 
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, Spectre.Console.IAnsiConsole? progressConsole = null)
+    /// <summary>The conventional exit code of a process stopped by SIGINT (128 + 2).</summary>
+    public const int ExitInterrupted = 130;
+
+    /// <summary>
+    /// Runs the command line. <paramref name="stop"/>, when given, is installed around the command: a training loop
+    /// listens to it, checkpoints and stops (the host raises it on SIGINT/SIGTERM, tests directly).
+    /// </summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, Spectre.Console.IAnsiConsole? progressConsole = null,
+                          TrainingStop? stop = null)
     {
         var verbose = new Option<bool>("--verbose") { Description = "Show stack traces for errors.", Recursive = true };
         var root = new RootCommand(
@@ -45,6 +54,7 @@ public static class MuscleApp
                 : $"error: {(unrecognized ?? parse.Errors[0]).Message} (try --help)");
             return ExitBadInput;
         }
+        using var stopScope = stop?.Use();
         try
         {
             if (parse.GetValue(threads) is int n)
@@ -70,6 +80,17 @@ public static class MuscleApp
             stderr.WriteLine($"error: {e.OneLine()}");
             if (isVerbose) stderr.WriteLine(e.ToString());
             return ExitBadInput;
+        }
+        catch (TrainingStoppedException e)
+        {
+            // train-adapter, train-compat and pretrain continue with --resume; the pipelines resume their stage on any rerun.
+            var again = parse.CommandResult.Command.Name is "train-adapter" or "train-compat" or "pretrain"
+                ? "rerun with --resume to continue"
+                : "rerun the same command to continue (finished stages are reused)";
+            stderr.WriteLine(e.CheckpointStep == 0
+                ? "stopping: no checkpoint was written yet; rerun to start again"
+                : $"stopping: {(e.SavedOnStop ? "checkpoint written" : "last checkpoint")} at step {e.CheckpointStep} of {e.TotalSteps} ({e.CheckpointDir}); {again}");
+            return stop?.ExitCode is > 0 and var code ? code : ExitInterrupted;
         }
         catch (OperationCanceledException)
         {

@@ -48,6 +48,8 @@ public sealed class ProgressDisplay(IAnsiConsole? console)
                     task.MaxValue = Math.Max(1, u.Total);
                     task.Value = u.Done;
                     task.Description = Markup.Escape(string.Join("  ", new[] { title, stages.Text, u.Status }.Where(s => s.Length > 0)));
+                    // A resume is news the bar would overwrite at the next step: it also gets a line of its own.
+                    if (e is TrainingResumed) console.WriteLine($"{title}: {u.Status}");
                 }));
                 task.Value = task.MaxValue;
             });
@@ -64,7 +66,7 @@ public sealed class ProgressDisplay(IAnsiConsole? console)
         {
             stages.Observe(e);
             if (RunEventText.Describe(e) is not { } u) return;
-            if (clock.Elapsed - last < PlainInterval && u.Done < u.Total) return;
+            if (clock.Elapsed - last < PlainInterval && u.Done < u.Total && e is not TrainingResumed) return;
             last = clock.Elapsed;
             var stage = stages.Text.Length == 0 ? "" : stages.Text + " ";
             output.WriteLine($"{title}: {stage}{u.Done}/{u.Total} ({100.0 * u.Done / Math.Max(1, u.Total):F0} %) {u.Status} [{clock.Elapsed:hh\\:mm\\:ss}]");

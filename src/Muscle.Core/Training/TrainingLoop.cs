@@ -56,7 +56,11 @@ public sealed class TrainingLoop(
             throw new MuscleInputException(
                 $"cannot resume: {layout.CheckpointDir} holds no {TrainingRunLayout.StateFileName} (a checkpoint in an older format?); start a new --out",
                 layout.CheckpointDir);
-        if (resume && File.Exists(layout.StateFile)) state = Restore(layout, optimizer);
+        if (resume && File.Exists(layout.StateFile))
+        {
+            state = Restore(layout, optimizer);
+            progress?.Report(new TrainingResumed(state.GlobalStep, totalSteps, layout.CheckpointDir));
+        }
         else if (settings.SeedsTorch) torch.manual_seed(settings.Seed);
         if (plan.ValidatesEachEpoch && double.IsNaN(state.InitialValidLoss)) state.InitialValidLoss = ValidationLoss();
 
@@ -67,6 +71,8 @@ public sealed class TrainingLoop(
         var stepsSinceLog = 0;
         var device = optimizer.Parameters[0].device;
         weights.SetTraining(true);
+        var stop = TrainingStop.Current;
+        using var listening = stop?.Listen();
 
         while (true)
         {
@@ -80,6 +86,7 @@ public sealed class TrainingLoop(
                 tokensSinceLog = 0;
             }
             if (state.GlobalStep >= totalSteps) break;
+            if (stop is { IsRequested: true }) StopHere(layout, optimizer, state, clock, runningLoss, ref stepsSinceLog, totalSteps);
 
             var step = state.GlobalStep;
             var micro = plan.MicroBatches(step);
@@ -148,6 +155,29 @@ public sealed class TrainingLoop(
         }
         return new TrainingResult(state.BestEpoch, state.BestValidLoss, state.History, state.GlobalStep, state.InitialValidLoss,
             state.LossHistory, state.ElapsedBefore + clock.Elapsed);
+    }
+
+    /// <summary>
+    /// Ends the run on a <see cref="TrainingStop"/> request at a step boundary: the steps since the last checkpoint are
+    /// saved (their loss logged first, as at any save) unless they are not finite, then <see cref="TrainingStoppedException"/>.
+    /// A rerun with resume continues from here exactly as from any checkpoint.
+    /// </summary>
+    private void StopHere(TrainingRunLayout layout, AdamW optimizer, LoopState state, Stopwatch clock, DeviceSum runningLoss,
+                          ref int stepsSinceLog, long totalSteps)
+    {
+        var saved = false;
+        if (state.LastSavedStep != state.GlobalStep)
+        {
+            var mean = stepsSinceLog == 0 ? 0 : runningLoss.Take() / stepsSinceLog;
+            if (stepsSinceLog > 0 && double.IsFinite(mean)) state.LossHistory.Add(new LossPoint(state.GlobalStep, mean));
+            if (double.IsFinite(mean) && AllFinite(optimizer))
+            {
+                Save(layout, optimizer, state, clock);
+                saved = true;
+            }
+            stepsSinceLog = 0;
+        }
+        throw new TrainingStoppedException(state.LastSavedStep, totalSteps, layout.CheckpointDir, saved);
     }
 
     /// <summary>The objective's validation (selection) loss, with the weights in eval mode.</summary>
