@@ -10,9 +10,10 @@ namespace Muscle.Cli.Infrastructure;
 /// with the pipeline's <see cref="StageCounter"/> "stage k/N" in front) as a Spectre.Console bar on a terminal; on a
 /// pipe or CI log (where Spectre draws nothing until the end) as plain lines, at most one every
 /// <see cref="PlainInterval"/> plus each bar's last, written straight to the writer so no line is wrapped at
-/// Spectre's 80 columns; not at all when there is no console.
+/// Spectre's 80 columns; not at all when there is no console. A <see cref="TrainingWarning"/> is always shown, as one
+/// <c>warning: </c> line on <paramref name="warnings"/> (stderr), or above the bar on a terminal.
 /// </summary>
-public sealed class ProgressDisplay(IAnsiConsole? console)
+public sealed class ProgressDisplay(IAnsiConsole? console, TextWriter? warnings = null)
 {
     /// <summary>The least time between two plain progress lines (a bar's last line is always written).</summary>
     public static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(5);
@@ -30,7 +31,7 @@ public sealed class ProgressDisplay(IAnsiConsole? console)
     /// <summary>Runs <paramref name="work"/>, showing what it reports.</summary>
     public T Run<T>(string title, Func<IProgress<RunEvent>, T> work)
     {
-        if (console is null) return work(new SyncProgress<RunEvent>(_ => { }));
+        if (console is null) return work(new SyncProgress<RunEvent>(e => Warn(e, null)));
         if (!console.Profile.Capabilities.Interactive) return RunPlain(console.Profile.Out.Writer, title, work);
         T result = default!;
         var stages = new StageCounter();
@@ -43,6 +44,7 @@ public sealed class ProgressDisplay(IAnsiConsole? console)
                 var task = ctx.AddTask(Markup.Escape(title), maxValue: 1);
                 result = work(new SyncProgress<RunEvent>(e =>
                 {
+                    if (Warn(e, console)) return;
                     stages.Observe(e);
                     if (RunEventText.Describe(e) is not { } u) return;
                     task.MaxValue = Math.Max(1, u.Total);
@@ -56,7 +58,18 @@ public sealed class ProgressDisplay(IAnsiConsole? console)
         return result;
     }
 
-    private static T RunPlain<T>(TextWriter output, string title, Func<IProgress<RunEvent>, T> work)
+    /// <summary>Shows <paramref name="e"/> when it is a warning (on <paramref name="live"/>, the terminal with the bar, if given).</summary>
+    private bool Warn(RunEvent e, IAnsiConsole? live)
+    {
+        if (e is not TrainingWarning w) return false;
+        var stage = string.Join(": ", e.Stage);
+        var line = $"warning: {(stage.Length == 0 ? "" : stage + ": ")}{w.Message}";
+        if (live is not null) live.WriteLine(line);
+        else warnings?.WriteLine(line);
+        return true;
+    }
+
+    private T RunPlain<T>(TextWriter output, string title, Func<IProgress<RunEvent>, T> work)
     {
         var clock = Stopwatch.StartNew();
         var last = -PlainInterval;
@@ -64,6 +77,7 @@ public sealed class ProgressDisplay(IAnsiConsole? console)
         output.WriteLine($"{title}: started");
         var result = work(new SyncProgress<RunEvent>(e =>
         {
+            if (Warn(e, null)) return;
             stages.Observe(e);
             if (RunEventText.Describe(e) is not { } u) return;
             if (clock.Elapsed - last < PlainInterval && u.Done < u.Total && e is not TrainingResumed) return;

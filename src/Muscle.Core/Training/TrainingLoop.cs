@@ -36,9 +36,31 @@ public sealed class TrainingLoop(
     {
         options.Validate();
         if (objective.TrainCount == 0) throw new MuscleInputException("the training set is empty");
-        return new TrainingLoop(new AdapterWeights(model, adapter, baseModelName), objective,
-            new EpochBatchPlan(objective.TrainCount, options.BatchSize, options.GradAccum, options.Epochs, options.Seed),
-            TrainingSettings.For(options), progress);
+        IBatchPlan plan = new EpochBatchPlan(objective.TrainCount, options.BatchSize, options.GradAccum, options.Epochs, options.Seed);
+        if (options.MaxSteps is { } maxSteps) plan = new StepLimitedPlan(plan, maxSteps);
+        if (progress is not null) foreach (var warning in RankWarnings(model, adapter)) progress.Report(new TrainingWarning(warning));
+        return new TrainingLoop(new AdapterWeights(model, adapter, baseModelName), objective, plan, TrainingSettings.For(options), progress);
+    }
+
+    /// <summary>
+    /// A LoRA rank that is not low: at or above the model's hidden size, or above min(in, out) of a targeted layer, where
+    /// the update B·A cannot have more than min(in, out) rank and the rest only adds parameters (LoRA, arXiv 2106.09685 §4).
+    /// </summary>
+    private static IEnumerable<string> RankWarnings(ICausalLM model, LoraAdapter adapter)
+    {
+        var rank = adapter.Layers.Values.Select(l => l.Rank).DefaultIfEmpty().Max();
+        var hidden = model.Config.HiddenSize;
+        if (rank >= hidden)
+            yield return $"LoRA rank {rank} >= the model's hidden size {hidden}: the adapter is not low-rank (--rank)";
+        var over = adapter.Layers.Where(p => p.Value.Rank > Math.Min(p.Value.InFeatures, p.Value.OutFeatures))
+            .OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
+        if (over.Count > 0)
+        {
+            var (name, layer) = (over[0].Key, over[0].Value);
+            yield return $"LoRA rank {layer.Rank} > min(in, out) of {over.Count} targeted layer{(over.Count == 1 ? "" : "s")} " +
+                         $"(e.g. {name}: {layer.InFeatures} -> {layer.OutFeatures}): their update cannot exceed rank " +
+                         $"{Math.Min(layer.InFeatures, layer.OutFeatures)}, the rest only adds parameters (--rank, --targets)";
+        }
     }
 
     public TrainingResult Run(TrainingRunLayout layout, bool resume)
@@ -47,6 +69,9 @@ public sealed class TrainingLoop(
         if (plan.ValidatesEachEpoch && objective.ValidCount == 0) throw new MuscleInputException("the validation set is empty");
         var totalSteps = plan.TotalSteps;
         var schedule = new LearningRateSchedule(settings.LearningRate, settings.WarmupSteps, totalSteps);
+        if (settings.WarmupSteps >= totalSteps)
+            progress?.Report(new TrainingWarning(
+                $"--warmup {settings.WarmupSteps} >= the run's {totalSteps} optimizer steps: the learning rate never reaches --lr {settings.LearningRate}"));
 
         using var optimizer = new AdamW(weights.Parameters(settings.WeightDecay), settings.LearningRate);
         var state = new LoopState();

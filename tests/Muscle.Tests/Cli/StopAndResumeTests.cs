@@ -33,7 +33,7 @@ public sealed class StopAndResumeTests(TinyWorldFixture world) : IClassFixture<T
 
         var stopped = Path.Combine(world.Root, "stop-stopped");
         var stop = new TrainingStop();
-        var progress = new ActOnLine(" loss ", () => Assert.True(stop.TryStop(MuscleApp.ExitInterrupted), "no training loop listened"));
+        var progress = new ActOnLineWriter(" loss ", () => Assert.True(stop.TryStop(MuscleApp.ExitInterrupted), "no training loop listened"));
         (o, e) = (new StringWriter(), new StringWriter());
         var code = MuscleApp.Run(Args(stopped), o, e, ProgressDisplay.ConsoleFor(progress, isTerminal: false), stop);
         Assert.Equal(MuscleApp.ExitInterrupted, code);
@@ -106,21 +106,5 @@ public sealed class StopAndResumeTests(TinyWorldFixture world) : IClassFixture<T
             Assert.False(stop.TryStop(MuscleApp.ExitInterrupted)); // a second signal: quit at once
         }
         Assert.Equal(143, stop.ExitCode);
-    }
-
-    /// <summary>A writer that runs <paramref name="act"/> once, the first time a line containing <paramref name="marker"/> is written.</summary>
-    private sealed class ActOnLine(string marker, Action act) : StringWriter
-    {
-        private bool _done;
-
-        public override void WriteLine(string? value)
-        {
-            base.WriteLine(value);
-            if (_done || value?.Contains(marker, StringComparison.Ordinal) != true) return;
-            _done = true;
-            act();
-        }
-
-        public override Encoding Encoding => Encoding.UTF8;
     }
 }
