@@ -35,6 +35,8 @@ public sealed class ProgressDisplay(IAnsiConsole? console, TextWriter? warnings 
         if (!console.Profile.Capabilities.Interactive) return RunPlain(console.Profile.Out.Writer, title, work);
         T result = default!;
         var stages = new StageCounter();
+        var eta = new EtaClock();
+        var clock = Stopwatch.StartNew();
         console.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
@@ -49,7 +51,8 @@ public sealed class ProgressDisplay(IAnsiConsole? console, TextWriter? warnings 
                     if (RunEventText.Describe(e) is not { } u) return;
                     task.MaxValue = Math.Max(1, u.Total);
                     task.Value = u.Done;
-                    task.Description = Markup.Escape(string.Join("  ", new[] { title, stages.Text, u.Status }.Where(s => s.Length > 0)));
+                    task.Description = Markup.Escape(string.Join("  ",
+                        new[] { title, stages.Text, u.Status, eta.Text(e, u.Done, u.Total, clock.Elapsed) }.Where(s => s.Length > 0)));
                     // A resume is news the bar would overwrite at the next step: it also gets a line of its own.
                     if (e is TrainingResumed) console.WriteLine($"{title}: {u.Status}");
                 }));
@@ -74,16 +77,19 @@ public sealed class ProgressDisplay(IAnsiConsole? console, TextWriter? warnings 
         var clock = Stopwatch.StartNew();
         var last = -PlainInterval;
         var stages = new StageCounter();
+        var eta = new EtaClock();
         output.WriteLine($"{title}: started");
         var result = work(new SyncProgress<RunEvent>(e =>
         {
             if (Warn(e, null)) return;
             stages.Observe(e);
             if (RunEventText.Describe(e) is not { } u) return;
+            var remaining = eta.Text(e, u.Done, u.Total, clock.Elapsed);
             if (clock.Elapsed - last < PlainInterval && u.Done < u.Total && e is not TrainingResumed) return;
             last = clock.Elapsed;
             var stage = stages.Text.Length == 0 ? "" : stages.Text + " ";
-            output.WriteLine($"{title}: {stage}{u.Done}/{u.Total} ({100.0 * u.Done / Math.Max(1, u.Total):F0} %) {u.Status} [{clock.Elapsed:hh\\:mm\\:ss}]");
+            var status = remaining.Length == 0 ? u.Status : $"{u.Status} {remaining}".TrimStart();
+            output.WriteLine($"{title}: {stage}{u.Done}/{u.Total} ({100.0 * u.Done / Math.Max(1, u.Total):F0} %) {status} [{clock.Elapsed:hh\\:mm\\:ss}]");
         }));
         output.WriteLine($"{title}: done in {clock.Elapsed:hh\\:mm\\:ss}");
         output.Flush();

@@ -36,6 +36,25 @@ public sealed class ProgressOutputTests(TinyWorldFixture world) : IClassFixture<
     }
 
     [Fact]
+    public void Work_without_its_own_eta_gets_one_from_its_pace_since_it_began()
+    {
+        var clock = new EtaClock();
+        var eval = new EvaluationProgress(0, 100) { Stage = ["evaluate old"] };
+        Assert.Equal("", clock.Text(eval, 0, 100, TimeSpan.FromSeconds(10))); // no pace yet
+        // 20 items in 4 s since the series began: 80 more take 16 s.
+        Assert.Equal("eta 00:00:16", clock.Text(eval, 20, 100, TimeSpan.FromSeconds(14)));
+        Assert.Equal("", clock.Text(eval, 100, 100, TimeSpan.FromSeconds(30))); // done
+        // Another stage is another series: its pace starts afresh.
+        var next = new EvaluationProgress(0, 100) { Stage = ["evaluate new"] };
+        Assert.Equal("", clock.Text(next, 10, 100, TimeSpan.FromSeconds(40)));
+        Assert.Equal("eta 00:01:20", clock.Text(next, 20, 100, TimeSpan.FromSeconds(50))); // 10 items in 10 s, 80 to go
+        // A trainer's own eta is not doubled.
+        var step = new StepProgress(5, 10, 1, 1, 0.5, 100, TimeSpan.FromSeconds(5));
+        Assert.Equal("", clock.Text(step, 1, 10, TimeSpan.FromSeconds(60)));
+        Assert.Equal("", clock.Text(step, 5, 10, TimeSpan.FromSeconds(65)));
+    }
+
+    [Fact]
     public void Stages_count_up_to_the_outermost_plan_and_reused_stages_count()
     {
         var counter = new StageCounter();
