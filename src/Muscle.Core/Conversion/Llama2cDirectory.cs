@@ -33,7 +33,9 @@ public static class Llama2cDirectory
             var h = Enumerable.Range(0, 7).Select(_ => reader.ReadInt32()).ToArray();
             // dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size (negative: unshared classifier), seq_len.
             var (dim, hidden, layers, heads, kvHeads, vocab, seqLen) = (h[0], h[1], h[2], h[3], h[4], Math.Abs(h[5]), h[6]);
-            return dim > 0 && hidden > 0 && layers > 0 && heads > 0 && kvHeads > 0 && vocab > 0 && seqLen > 0
+            // Bounds no real model passes (a zip's or pickle's first bytes read as ints would).
+            return dim is > 0 and <= 1 << 16 && hidden is > 0 and <= 1 << 18 && layers is > 0 and <= 1024
+                   && heads is > 0 and <= 1024 && kvHeads is > 0 && vocab is > 0 and <= 1 << 22 && seqLen is > 0 and <= 1 << 20
                    && dim % heads == 0 && heads % kvHeads == 0 && (long)dim * vocab * 4 + 28 <= reader.BaseStream.Length;
         }
         catch (IOException)
