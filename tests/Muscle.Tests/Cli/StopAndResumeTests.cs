@@ -10,13 +10,14 @@ namespace Muscle.Tests.Cli;
 
 /// <summary>
 /// SIGINT/SIGTERM during training, in process: the host's <see cref="TrainingStop"/> is raised while the loop runs (here
-/// when the first step line is shown, as a user pressing Ctrl-C would see it); the loop writes a checkpoint at the next
+/// when the first step's line is shown, as a user pressing Ctrl-C would see it); the loop writes a checkpoint at the next
 /// step boundary, the CLI says where and how to continue and exits 130; the rerun with --resume says where it resumes
 /// and ends with the adapter of an uninterrupted run, bit for bit.
 /// </summary>
 public sealed class StopAndResumeTests(TinyWorldFixture world) : IClassFixture<TinyWorldFixture>
 {
-    // 160 items in batches of 4: 40 steps an epoch, 80 in all; the loop reports every 10 steps, checkpoints every 50.
+    // 160 items in batches of 4: 40 steps an epoch, 80 in all; the loop reports step 1 (the stop comes there) and every
+    // 10th, checkpoints every 50: the checkpoint at step 1 is the one written on the stop.
     private string[] Args(string outDir, int epochs = 2) =>
     [
         "train-adapter", "--model", world.ModelDir, "--task", "jsonl-mc", "--train", world.Train, "--valid", world.Valid,
@@ -38,7 +39,7 @@ public sealed class StopAndResumeTests(TinyWorldFixture world) : IClassFixture<T
         var code = MuscleApp.Run(Args(stopped), o, e, ProgressDisplay.ConsoleFor(progress, isTerminal: false), stop);
         Assert.Equal(MuscleApp.ExitInterrupted, code);
         var checkpoint = new TrainingRunLayout(stopped).CheckpointDir;
-        Assert.Equal($"stopping: checkpoint written at step 10 of 80 ({checkpoint}); rerun with --resume to continue", e.ToString().TrimEnd());
+        Assert.Equal($"stopping: checkpoint written at step 1 of 80 ({checkpoint}); rerun with --resume to continue", e.ToString().TrimEnd());
         Assert.Equal("", o.ToString());
         Assert.True(TrainingRunLayout.HasCheckpoint(stopped));
         Assert.False(File.Exists(Path.Combine(stopped, "adapter_model.safetensors")), "no final adapter before the run finished");
@@ -47,7 +48,7 @@ public sealed class StopAndResumeTests(TinyWorldFixture world) : IClassFixture<T
         (o, e) = (new StringWriter(), new StringWriter());
         code = MuscleApp.Run([.. Args(stopped), "--resume"], o, e, ProgressDisplay.ConsoleFor(resumed, isTerminal: false), new TrainingStop());
         Assert.True(code == 0, e.ToString());
-        Assert.Contains($"train-adapter jsonl-mc: 10/80 (12 %) resuming from step 10 of 80 ({checkpoint})", resumed.ToString());
+        Assert.Contains($"train-adapter jsonl-mc: 1/80 (1 %) resuming from step 1 of 80 ({checkpoint})", resumed.ToString());
 
         var a = Safetensors.Load(Path.Combine(straight, "adapter_model.safetensors"));
         var b = Safetensors.Load(Path.Combine(stopped, "adapter_model.safetensors"));

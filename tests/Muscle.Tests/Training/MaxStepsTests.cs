@@ -60,8 +60,8 @@ public sealed class MaxStepsTests(TinyWorldFixture world) : IClassFixture<TinyWo
     [Fact]
     public void A_max_steps_run_stopped_and_resumed_ends_with_the_adapter_of_an_uninterrupted_one()
     {
-        // Micro-batches of 4, one per step: 40 steps an epoch, cut at 15. The loop reports at step 10 (every 10 steps):
-        // the stop comes there, before the first save (every 12), so the loop writes the checkpoint.
+        // Micro-batches of 4, one per step: 40 steps an epoch, cut at 15. The stop comes at the first step's line, before
+        // the first save (every 12), so the loop writes the checkpoint there.
         string[] Recipe(string outDir, params string[] extra) =>
             With(With(Args(outDir, ["--max-steps", "15", "--warmup", "2", "--save-steps", "12", .. extra]), "--batch-size", "4"), "--grad-accum", "1");
         var straight = NewOut();
@@ -73,7 +73,7 @@ public sealed class MaxStepsTests(TinyWorldFixture world) : IClassFixture<TinyWo
         var progress = new Cli.ActOnLineWriter(" loss ", () => stop.TryStop(MuscleApp.ExitInterrupted));
         (exit, _, err) = Run(Recipe(stopped), stop, progress);
         Assert.Equal(MuscleApp.ExitInterrupted, exit);
-        Assert.Contains("checkpoint written at step 10 of 15", err);
+        Assert.Contains("checkpoint written at step 1 of 15", err);
         (exit, _, err) = Run(Recipe(stopped, "--resume"));
         Assert.True(exit == 0, err);
 
