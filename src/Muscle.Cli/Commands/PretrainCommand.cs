@@ -30,10 +30,11 @@ public static class PretrainCommand
         var saveSteps = new Option<int>("--save-steps") { Description = "Write a resumable checkpoint every N steps.", DefaultValueFactory = _ => d.SaveSteps };
         var logSteps = new Option<int>("--log-steps") { Description = "Report the loss every N steps.", DefaultValueFactory = _ => d.LogSteps };
         var resume = new Option<bool>("--resume") { Description = "Continue from OUT/checkpoints/last (after a crash or kill)." };
+        var maxSteps = TrainingOptionSet.CreateMaxSteps();
         var command = new Command("pretrain", "Pretrain a decoder LM from scratch (--config) or continue one (--init-from) on a plain-text corpus.")
         {
             corpus, tokenizer, config, initFrom, valid, output, steps, epochs, batch, seqLen, lr, warmup, weightDecay, seed,
-            saveSteps, logSteps, resume,
+            saveSteps, logSteps, resume, maxSteps,
         };
         weights.AddTo(command);
         command.SetAction(parse =>
@@ -61,6 +62,7 @@ public static class PretrainCommand
                 Seed = parse.GetValue(seed),
                 SaveSteps = parse.GetValue(saveSteps),
                 LogSteps = parse.GetValue(logSteps),
+                MaxSteps = parse.GetValue(maxSteps),
             };
             using var run = OutputGuard.ClaimRunDirectory(parse.GetValue(output)!.FullName, "--out", ("--corpus", source.CorpusPath),
                 ("--init-from", source.InitFrom), ("--tokenizer", source.TokenizerDir), ("--config", source.ConfigPath), ("--valid", source.ValidCorpusPath));

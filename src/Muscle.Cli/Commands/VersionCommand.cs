@@ -11,9 +11,7 @@ public static class VersionCommand
         var command = new Command("version", "Print the Muscle.NET version and the LibTorch backend.");
         command.SetAction(_ =>
         {
-            var version = typeof(VersionCommand).Assembly.GetName().Version;
-            var cuda = TorchSharp.torch.cuda.is_available() ? $"{TorchSharp.torch.cuda.device_count()} device(s)" : "none";
-            ctx.Out.WriteLine($"muscle {version} (TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}, threads {TorchSharp.torch.get_num_threads()}, CUDA {cuda})");
+            ctx.Out.WriteLine(ToolVersion.Line());
             return 0;
         });
         return command;

@@ -8,5 +8,5 @@ namespace Muscle.Cli.Infrastructure;
 /// </summary>
 public sealed record CliContext(TextWriter Out, TextWriter Error, IAnsiConsole? ProgressConsole = null)
 {
-    public ProgressDisplay Progress => new(ProgressConsole);
+    public ProgressDisplay Progress => new(ProgressConsole, Error);
 }

@@ -15,6 +15,7 @@ public sealed class CompatibilityOptionSet(bool withStrategy = true)
     public Option<string> Strategy { get; } = new("--strategy")
     {
         Description = $"Compatibility strategy: {string.Join(", ", CompatibilityStrategies.Ids)}.", DefaultValueFactory = _ => D.Strategy.Id,
+        CompletionSources = { CompatibilityStrategies.Ids.ToArray() },
     };
     public Option<double?> CeWeight { get; } = new("--ce-weight")
     {

@@ -17,6 +17,7 @@ public sealed class ModelOptionSet(bool withModel = true, bool withAdapter = fal
         Description = "Model weights: auto (the checkpoint's dtype from config.json; bfloat16 only where the device computes it " +
                       "natively, else float32), float32 or bfloat16. Optimizer state stays fp32 when training.",
         DefaultValueFactory = _ => DTypePolicy.Auto,
+        CompletionSources = { DTypePolicy.Auto, "float32", "bfloat16" },
     };
     public Option<string> Device { get; } = new("--device")
     {

@@ -20,12 +20,15 @@ public static class RunEventText
         TeacherCacheBuilding b => (b.Done, b.Total, WithStage(e, Text(b))),
         TeacherCacheRebuilding r => (0, 1, WithStage(e, Text(r))),
         TeacherCacheReady r => (1, 1, WithStage(e, Text(r))),
+        TrainingResumed r => (r.Step, r.TotalSteps, WithStage(e, Text(r))),
         StageStarted s => (0, 1, string.Join(": ", [.. e.Stage, s.Name])),
         _ => null,
     };
 
     public static string Text(StepProgress s) => string.Create(CultureInfo.InvariantCulture,
         $"epoch {s.Epoch}/{s.Epochs} loss {s.Loss:F4} {s.TokensPerSecond:F0} tok/s eta {s.Eta:hh\\:mm\\:ss}");
+
+    public static string Text(TrainingResumed r) => $"resuming from step {r.Step} of {r.TotalSteps} ({r.CheckpointDir})";
 
     public static string Text(ValidationDone v) => string.Create(CultureInfo.InvariantCulture,
         $"epoch {v.Epoch}/{v.Epochs} valid {v.ValidationLoss:F4}");

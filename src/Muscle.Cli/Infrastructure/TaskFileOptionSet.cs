@@ -10,7 +10,12 @@ namespace Muscle.Cli.Infrastructure;
 /// </summary>
 public sealed class TaskFileOptionSet(string dataOption, string dataDescription, params string[] dataAliases)
 {
-    public Option<string> Task { get; } = new("--task") { Description = $"Task name: {string.Join(", ", TaskRegistry.Names)}.", Required = true };
+    public Option<string> Task { get; } = new("--task")
+    {
+        Description = $"Task name: {string.Join(", ", TaskRegistry.Names)}.", Required = true,
+        // The names are in the description; the usage column stays narrow (HelpName) and shells still complete them.
+        HelpName = "task", CompletionSources = { TaskRegistry.Names.ToArray() },
+    };
     public Option<FileInfo> Data { get; } = new(dataOption, dataAliases) { Description = dataDescription, Required = true };
     public Option<FileInfo?> Labels { get; } = new("--labels")
     {

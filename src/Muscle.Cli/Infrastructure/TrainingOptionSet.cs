@@ -25,14 +25,22 @@ public sealed class TrainingOptionSet
     {
         Description = "Loss over all tokens (context + answer, the paper) or the answer only.",
         DefaultValueFactory = _ => D.LossOn.ToString().ToLowerInvariant(),
+        CompletionSources = { Enum.GetNames<LossOn>().Select(n => n.ToLowerInvariant()).ToArray() },
     };
     public Option<int> SaveSteps { get; } = new("--save-steps") { Description = "Write a resumable checkpoint every N optimizer steps.", DefaultValueFactory = _ => D.SaveSteps };
     public Option<bool> Resume { get; } = new("--resume") { Description = "Continue from OUT/checkpoints/last (after a crash or kill)." };
+    public Option<long?> MaxSteps { get; } = CreateMaxSteps();
+
+    /// <summary><c>--max-steps</c>, declared here for every trainer (pretrain takes it too, outside this set).</summary>
+    public static Option<long?> CreateMaxSteps() => new("--max-steps")
+    {
+        Description = "Stop after N optimizer steps (fewer than the epochs would take); the learning-rate schedule is sized to them.",
+    };
 
     public void AddTo(Command command)
     {
         Lora.AddTo(command);
-        foreach (Option o in new Option[] { Lr, Epochs, BatchSize, GradAccum, MaxSeqLen, Warmup, WeightDecay, Seed, LossOn, SaveSteps, Resume })
+        foreach (Option o in new Option[] { Lr, Epochs, BatchSize, GradAccum, MaxSeqLen, Warmup, WeightDecay, Seed, LossOn, SaveSteps, Resume, MaxSteps })
             command.Options.Add(o);
     }
 
@@ -49,6 +57,7 @@ public sealed class TrainingOptionSet
             WeightDecay = parse.GetValue(WeightDecay),
             Seed = parse.GetValue(Seed),
             SaveSteps = parse.GetValue(SaveSteps),
+            MaxSteps = parse.GetValue(MaxSteps),
             LossOn = parse.GetValue(LossOn)!.ToLowerInvariant() switch
             {
                 "all" => Training.LossOn.All,

@@ -38,6 +38,7 @@ public sealed class TaskModel : IDisposable
     {
         if (!Directory.Exists(modelDir)) throw new MuscleInputException("model directory not found", modelDir);
         if (adapterDir is not null && !Directory.Exists(adapterDir)) throw new MuscleInputException("adapter directory not found", adapterDir);
+        if (Conversion.Llama2cDirectory.ConversionHint(modelDir) is { } hint) throw new MuscleInputException(hint, modelDir);
         var tokenizer = MuscleTokenizer.FromDirectory(modelDir);
         var model = CausalLMFactory.FromPretrained(modelDir, device, dtype);
         try

@@ -28,7 +28,7 @@ public static partial class CausalLMFactory
     {
         var configPath = Path.Combine(dir, "config.json");
         if (!File.Exists(configPath))
-            throw new MuscleInputException("model directory has no config.json", dir);
+            throw new MuscleInputException(Conversion.Llama2cDirectory.ConversionHint(dir) ?? "model directory has no config.json", dir);
         var config = ModelConfigLoader.Load(configPath);
         var model = Create(config, device, dtype);
         try

@@ -49,6 +49,9 @@ public static class AblationPipeline
         return arms;
     }
 
+    /// <summary>The stages <see cref="Run"/> goes through: the old and new predictions, then each arm's training and predictions.</summary>
+    public static int StageCount(IReadOnlyCollection<AblationArm> arms) => 2 + 2 * arms.Count;
+
     public static IReadOnlyList<AblationRow> Run(UpdateRequest r, IReadOnlyList<string> armIds, IProgress<RunEvent>? progress = null)
     {
         if (r.NewAdapterDir is null) throw new MuscleInputException("ablate needs --new-adapter (the v2 task adapter every arm starts from)");
@@ -60,6 +63,7 @@ public static class AblationPipeline
         var transfer = UpdatePipeline.LoadTransfer(r, data);
         AtomicFile.EnsureDirectory(r.OutDir); // after the inputs and arms are checked: a bad one leaves no empty run directory
         var predictions = Path.Combine(r.OutDir, "predictions");
+        progress?.Report(new StagePlan(StageCount(arms)));
 
         UpdatePipeline.Predict(r, data.Task, test, "old", r.OldModelDir, r.OldAdapterDir, skipped, progress);
         UpdatePipeline.Predict(r, data.Task, test, "new", r.NewModelDir, r.NewAdapterDir, skipped, progress);

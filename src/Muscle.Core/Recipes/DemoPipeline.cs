@@ -62,6 +62,18 @@ public static class DemoPipeline
         MaxSeqLen = 128, WarmupSteps = 10, WeightDecay = 0, Seed = seed, LossOn = LossOn.Answer, SaveSteps = 100, LogSteps = 10,
     };
 
+    /// <summary>
+    /// The stages <see cref="Run"/> goes through: the world, two bases, then per adapter seed and task the v1 adapter and an
+    /// update, and the strategies side by side when a multiple-choice task is in.
+    /// </summary>
+    public static int StageCount(IReadOnlyList<string> taskFormats, IReadOnlyList<string> strategies, int adapterSeeds)
+    {
+        var perSeed = taskFormats.Count * (1 + UpdatePipeline.StageCount(trainsNewAdapter: true));
+        if (taskFormats.Contains("jsonl-mc") && strategies.Count > 0)
+            perSeed += AblationPipeline.StageCount(AblationPipeline.Arms(strategies, new CompatibilityLossOptions(), multipleChoice: true));
+        return 3 + adapterSeeds * perSeed;
+    }
+
     public static DemoResult Run(DemoOptions o, IProgress<RunEvent>? progress = null)
     {
         if (o.AdapterSeeds.Count == 0) throw new MuscleInputException("no adapter seed given");
@@ -77,6 +89,9 @@ public static class DemoPipeline
         var world = SyntheticWorld.Generate(worldOptions, worldDir);
         var tasks = world.Tasks.Where(t => o.Tasks is null || o.Tasks.Contains(t.Name)).ToList();
 
+        var strategies = o.Strategies ?? (o.Quick ? QuickStrategies : DefaultStrategies);
+        progress?.Report(new StagePlan(StageCount(tasks.Select(t => t.TaskFormat).ToList(), strategies, o.AdapterSeeds.Count)));
+
         var configPath = Path.Combine(root, "bases", "config.json");
         AtomicFile.WriteAllText(configPath, BaseConfig(world.VocabSize).ToJsonString(new() { WriteIndented = true }));
         var recipe = PretrainRecipe(o.Quick);
@@ -89,7 +104,6 @@ public static class DemoPipeline
             skipped, resume => Pretrainer.Run(new PretrainSource { CorpusPath = world.Corpus, TokenizerDir = world.TokenizerDirectory, InitFrom = v1 },
                 recipe, v2, resume, o.DType, progress.In("pretrain base v2 (v1 continued)"), o.Device), progress);
 
-        var strategies = o.Strategies ?? (o.Quick ? QuickStrategies : DefaultStrategies);
         var seeds = new List<DemoSeedResult>();
         var index = new List<RunIndexEntry>();
         foreach (var seed in o.AdapterSeeds)

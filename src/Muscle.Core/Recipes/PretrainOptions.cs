@@ -15,6 +15,13 @@ public sealed record PretrainOptions
     /// <summary>Passes over the corpus's windows; the last step may hold fewer windows.</summary>
     public int? Epochs { get; init; }
 
+    /// <summary>
+    /// At most this many optimizer steps (<c>--max-steps</c>), whatever <see cref="Steps"/> or <see cref="Epochs"/> ask
+    /// for. Left out of the serialized recipe when null (stage fingerprints keep their shape).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public long? MaxSteps { get; init; }
+
     public int BatchSize { get; init; } = 16;
 
     /// <summary>T: positions per window (each window holds T + 1 tokens: inputs and shifted labels).</summary>
@@ -40,6 +47,7 @@ public sealed record PretrainOptions
     {
         if (Steps is not null && Epochs is not null) throw new MuscleInputException("give --steps or --epochs, not both");
         if (Steps is <= 0) throw new MuscleInputException($"--steps must be >= 1, got {Steps}");
+        if (MaxSteps is <= 0) throw new MuscleInputException($"--max-steps must be >= 1, got {MaxSteps}");
         if (Epochs is <= 0) throw new MuscleInputException($"--epochs must be >= 1, got {Epochs}");
         Positive("--batch-size", BatchSize);
         Positive("--seq-len", SeqLen);
@@ -51,9 +59,17 @@ public sealed record PretrainOptions
     }
 
     /// <summary>Windows seen over the whole run, given the corpus's window count.</summary>
-    public long TotalSamples(int windowCount) => Steps is { } s ? s * BatchSize : (long)(Epochs ?? 1) * windowCount;
+    public long TotalSamples(int windowCount)
+    {
+        var samples = Steps is { } s ? s * BatchSize : (long)(Epochs ?? 1) * windowCount;
+        return MaxSteps is { } max ? Math.Min(samples, max * BatchSize) : samples;
+    }
 
-    public long TotalSteps(int windowCount) => Steps ?? (TotalSamples(windowCount) + BatchSize - 1) / BatchSize;
+    public long TotalSteps(int windowCount)
+    {
+        var steps = Steps ?? ((Epochs ?? 1) * (long)windowCount + BatchSize - 1) / BatchSize;
+        return MaxSteps is { } max ? Math.Min(steps, max) : steps;
+    }
 
     private static void Positive(string name, double v)
     {

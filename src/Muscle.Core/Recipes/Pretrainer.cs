@@ -138,7 +138,16 @@ public static class Pretrainer
             ["adds_bos"] = tokenizer.AddsBos,
             ["adds_eos"] = tokenizer.AddsEos,
         },
-        ["options"] = new JsonObject
+        ["options"] = OptionsJson(o, dtype),
+        ["optimizer"] = "AdamW (torch.optim.AdamW rule), betas (0.9, 0.999), eps 1e-8, fp32 moments; weight decay only on parameters with >= 2 dims",
+        ["schedule"] = "linear warmup from 0 to learning_rate over warmup_steps, then linear decay to 0 at the last step (HF get_linear_schedule_with_warmup)",
+        ["loss"] = "mean next-token cross-entropy over all B*T positions of the step, fp32",
+    };
+
+    // max_steps only when given: a checkpoint written without it stays resumable (its recipe must compare equal).
+    private static JsonObject OptionsJson(PretrainOptions o, ScalarType dtype)
+    {
+        var options = new JsonObject
         {
             ["steps"] = o.Steps,
             ["epochs"] = o.Epochs,
@@ -149,11 +158,10 @@ public static class Pretrainer
             ["weight_decay"] = o.WeightDecay,
             ["seed"] = o.Seed,
             ["dtype"] = DTypes.Name(dtype),
-        },
-        ["optimizer"] = "AdamW (torch.optim.AdamW rule), betas (0.9, 0.999), eps 1e-8, fp32 moments; weight decay only on parameters with >= 2 dims",
-        ["schedule"] = "linear warmup from 0 to learning_rate over warmup_steps, then linear decay to 0 at the last step (HF get_linear_schedule_with_warmup)",
-        ["loss"] = "mean next-token cross-entropy over all B*T positions of the step, fp32",
-    };
+        };
+        if (o.MaxSteps is { } maxSteps) options["max_steps"] = maxSteps;
+        return options;
+    }
 
     private static JsonObject State(JsonObject recipe, long step, long totalSteps, PretrainOptions options, PretrainCorpus corpus,
                                     IReadOnlyList<LossPoint> history, TimeSpan elapsed, bool complete, double? validLoss, string? validPath) => new()

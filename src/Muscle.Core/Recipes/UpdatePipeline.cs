@@ -26,6 +26,7 @@ public static class UpdatePipeline
         var test = data.Task.Load(r.TestFile, r.TestLabels);
         var transfer = LoadTransfer(r, data);
         AtomicFile.EnsureDirectory(r.OutDir); // after the inputs are read: a bad input leaves no empty run directory
+        progress?.Report(new StagePlan(StageCount(trainsNewAdapter: r.NewAdapterDir is null)));
 
         // Stage 1: the v2 task adapter, same LoRA shape as v1's and the same training recipe.
         var newAdapter = r.NewAdapterDir;
@@ -61,6 +62,9 @@ public static class UpdatePipeline
         RunIndex.Write(r.OutDir, $"Update run: {context.Task}", [new RunIndexEntry("Update", "report/report.html", context, comparison)]);
         return new UpdateResult(newAdapter, compat, predictions, report, comparison, skipped);
     }
+
+    /// <summary>The stages <see cref="Run"/> goes through: the v2 task adapter (unless given), the compatibility adapter, three predictions.</summary>
+    public static int StageCount(bool trainsNewAdapter) => (trainsNewAdapter ? 1 : 0) + 1 + 3;
 
     /// <summary>A cached stage writing <c>predictions/NAME.jsonl</c>: the model (+ adapter) evaluated on the test set.</summary>
     internal static void Predict(UpdateRequest r, ITaskDefinition task, IReadOnlyList<TaskExample> test, string name, string model,

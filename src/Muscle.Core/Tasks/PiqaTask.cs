@@ -22,8 +22,10 @@ public sealed class PiqaTask : MultipleChoiceTask
         if (labelsPath is null)
             return ReadJsonLines(path, r =>
             {
+                // The record's own fields first: a record of another task (HellaSwag has a label too) is named as such.
+                var example = Build(r, gold: 0);
                 if (!r.Has("label")) throw r.Error("missing field 'label' (piqa keeps its labels in a separate file: pass --labels FILE)");
-                return Build(r, r.Label("label", 2));
+                return example with { Gold = r.Label("label", 2) };
             });
 
         var records = ReadJsonLines(path, r => Build(r, gold: 0));

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Muscle.Adapters;
 using Muscle.Infrastructure;
 
@@ -17,6 +18,14 @@ public sealed record AdapterTrainingOptions
     public IReadOnlyList<string>? Targets { get; init; }
     public double LearningRate { get; init; } = 1e-4;
     public int Epochs { get; init; } = 10;
+
+    /// <summary>
+    /// Stop after this many optimizer steps (<c>--max-steps</c>), the schedule sized to them; null: every step of
+    /// <see cref="Epochs"/>. Left out of the serialized recipe when null, so checkpoints and stage fingerprints of runs
+    /// without it keep their shape.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? MaxSteps { get; init; }
     public int BatchSize { get; init; } = 8;
     public int GradAccum { get; init; } = 8;
     public int MaxSeqLen { get; init; } = 512;
@@ -65,6 +74,7 @@ public sealed record AdapterTrainingOptions
         Positive("--save-steps", SaveSteps);
         Positive("--log-steps", LogSteps);
         if (Dropout is < 0 or >= 1) throw new MuscleInputException($"--dropout must be in [0, 1), got {Dropout}");
+        if (MaxSteps is <= 0) throw new MuscleInputException($"--max-steps must be >= 1, got {MaxSteps}");
         if (WarmupSteps < 0) throw new MuscleInputException($"--warmup must be >= 0, got {WarmupSteps}");
         if (WeightDecay < 0) throw new MuscleInputException($"--weight-decay must be >= 0, got {WeightDecay}");
         if (ValidFraction is <= 0 or >= 1) throw new MuscleInputException($"validation fraction must be in (0, 1), got {ValidFraction}");

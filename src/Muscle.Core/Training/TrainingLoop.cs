@@ -36,9 +36,31 @@ public sealed class TrainingLoop(
     {
         options.Validate();
         if (objective.TrainCount == 0) throw new MuscleInputException("the training set is empty");
-        return new TrainingLoop(new AdapterWeights(model, adapter, baseModelName), objective,
-            new EpochBatchPlan(objective.TrainCount, options.BatchSize, options.GradAccum, options.Epochs, options.Seed),
-            TrainingSettings.For(options), progress);
+        IBatchPlan plan = new EpochBatchPlan(objective.TrainCount, options.BatchSize, options.GradAccum, options.Epochs, options.Seed);
+        if (options.MaxSteps is { } maxSteps) plan = new StepLimitedPlan(plan, maxSteps);
+        if (progress is not null) foreach (var warning in RankWarnings(model, adapter)) progress.Report(new TrainingWarning(warning));
+        return new TrainingLoop(new AdapterWeights(model, adapter, baseModelName), objective, plan, TrainingSettings.For(options), progress);
+    }
+
+    /// <summary>
+    /// A LoRA rank that is not low: at or above the model's hidden size, or above min(in, out) of a targeted layer, where
+    /// the update B·A cannot have more than min(in, out) rank and the rest only adds parameters (LoRA, arXiv 2106.09685 §4).
+    /// </summary>
+    private static IEnumerable<string> RankWarnings(ICausalLM model, LoraAdapter adapter)
+    {
+        var rank = adapter.Layers.Values.Select(l => l.Rank).DefaultIfEmpty().Max();
+        var hidden = model.Config.HiddenSize;
+        if (rank >= hidden)
+            yield return $"LoRA rank {rank} >= the model's hidden size {hidden}: the adapter is not low-rank (--rank)";
+        var over = adapter.Layers.Where(p => p.Value.Rank > Math.Min(p.Value.InFeatures, p.Value.OutFeatures))
+            .OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
+        if (over.Count > 0)
+        {
+            var (name, layer) = (over[0].Key, over[0].Value);
+            yield return $"LoRA rank {layer.Rank} > min(in, out) of {over.Count} targeted layer{(over.Count == 1 ? "" : "s")} " +
+                         $"(e.g. {name}: {layer.InFeatures} -> {layer.OutFeatures}): their update cannot exceed rank " +
+                         $"{Math.Min(layer.InFeatures, layer.OutFeatures)}, the rest only adds parameters (--rank, --targets)";
+        }
     }
 
     public TrainingResult Run(TrainingRunLayout layout, bool resume)
@@ -47,6 +69,9 @@ public sealed class TrainingLoop(
         if (plan.ValidatesEachEpoch && objective.ValidCount == 0) throw new MuscleInputException("the validation set is empty");
         var totalSteps = plan.TotalSteps;
         var schedule = new LearningRateSchedule(settings.LearningRate, settings.WarmupSteps, totalSteps);
+        if (settings.WarmupSteps >= totalSteps)
+            progress?.Report(new TrainingWarning(
+                $"--warmup {settings.WarmupSteps} >= the run's {totalSteps} optimizer steps: the learning rate never reaches --lr {settings.LearningRate}"));
 
         using var optimizer = new AdamW(weights.Parameters(settings.WeightDecay), settings.LearningRate);
         var state = new LoopState();
@@ -56,7 +81,11 @@ public sealed class TrainingLoop(
             throw new MuscleInputException(
                 $"cannot resume: {layout.CheckpointDir} holds no {TrainingRunLayout.StateFileName} (a checkpoint in an older format?); start a new --out",
                 layout.CheckpointDir);
-        if (resume && File.Exists(layout.StateFile)) state = Restore(layout, optimizer);
+        if (resume && File.Exists(layout.StateFile))
+        {
+            state = Restore(layout, optimizer);
+            progress?.Report(new TrainingResumed(state.GlobalStep, totalSteps, layout.CheckpointDir));
+        }
         else if (settings.SeedsTorch) torch.manual_seed(settings.Seed);
         if (plan.ValidatesEachEpoch && double.IsNaN(state.InitialValidLoss)) state.InitialValidLoss = ValidationLoss();
 
@@ -67,6 +96,8 @@ public sealed class TrainingLoop(
         var stepsSinceLog = 0;
         var device = optimizer.Parameters[0].device;
         weights.SetTraining(true);
+        var stop = TrainingStop.Current;
+        using var listening = stop?.Listen();
 
         while (true)
         {
@@ -80,6 +111,7 @@ public sealed class TrainingLoop(
                 tokensSinceLog = 0;
             }
             if (state.GlobalStep >= totalSteps) break;
+            if (stop is { IsRequested: true }) StopHere(layout, optimizer, state, clock, runningLoss, ref stepsSinceLog, totalSteps);
 
             var step = state.GlobalStep;
             var micro = plan.MicroBatches(step);
@@ -150,6 +182,29 @@ public sealed class TrainingLoop(
             state.LossHistory, state.ElapsedBefore + clock.Elapsed);
     }
 
+    /// <summary>
+    /// Ends the run on a <see cref="TrainingStop"/> request at a step boundary: the steps since the last checkpoint are
+    /// saved (their loss logged first, as at any save) unless they are not finite, then <see cref="TrainingStoppedException"/>.
+    /// A rerun with resume continues from here exactly as from any checkpoint.
+    /// </summary>
+    private void StopHere(TrainingRunLayout layout, AdamW optimizer, LoopState state, Stopwatch clock, DeviceSum runningLoss,
+                          ref int stepsSinceLog, long totalSteps)
+    {
+        var saved = false;
+        if (state.LastSavedStep != state.GlobalStep)
+        {
+            var mean = stepsSinceLog == 0 ? 0 : runningLoss.Take() / stepsSinceLog;
+            if (stepsSinceLog > 0 && double.IsFinite(mean)) state.LossHistory.Add(new LossPoint(state.GlobalStep, mean));
+            if (double.IsFinite(mean) && AllFinite(optimizer))
+            {
+                Save(layout, optimizer, state, clock);
+                saved = true;
+            }
+            stepsSinceLog = 0;
+        }
+        throw new TrainingStoppedException(state.LastSavedStep, totalSteps, layout.CheckpointDir, saved);
+    }
+
     /// <summary>The objective's validation (selection) loss, with the weights in eval mode.</summary>
     public double ValidationLoss()
     {
@@ -168,7 +223,7 @@ public sealed class TrainingLoop(
     private void EndEpoch(TrainingRunLayout layout, AdamW optimizer, LoopState state, int epoch, long totalSteps, Stopwatch clock)
     {
         var validLoss = ValidationLoss();
-        var stats = objective.TakeEpochStats();
+        var stats = EpochSummary(state, epoch, validLoss, objective.TakeEpochStats(), state.ElapsedBefore + clock.Elapsed);
         state.History.Add(validLoss);
         if (!double.IsFinite(validLoss))
             throw new MuscleInputException($"non-finite validation loss after epoch {epoch + 1}; stopped. {LastGood(state, layout)}");
@@ -182,6 +237,40 @@ public sealed class TrainingLoop(
             state.ElapsedBefore + clock.Elapsed));
         state.EpochStats.Add(stats);
         Save(layout, optimizer, state, clock);
+    }
+
+    /// <summary>
+    /// An epoch's line of <c>epoch_stats</c>: the loop's own figures (mean training loss over the epoch's steps, the
+    /// validation loss, the optimizer steps, the wall seconds since the previous epoch ended, validation included) and
+    /// then the objective's named terms.
+    /// </summary>
+    private Dictionary<string, double> EpochSummary(LoopState state, int epoch, double validLoss,
+                                                    IReadOnlyDictionary<string, double> objectiveStats, TimeSpan elapsed)
+    {
+        // Every epoch's last step is a log point, so the loss history's intervals tile the epochs: each point is the
+        // mean over the steps since the previous one.
+        double lossSum = 0;
+        long steps = 0, previous = 0;
+        foreach (var point in state.LossHistory)
+        {
+            if (plan.EpochOf(point.Step - 1) == epoch)
+            {
+                lossSum += point.Loss * (point.Step - previous);
+                steps += point.Step - previous;
+            }
+            previous = point.Step;
+        }
+        var secondsBefore = state.EpochStats.Sum(e => e.TryGetValue("seconds", out var s) ? s : 0);
+        var summary = new Dictionary<string, double>
+        {
+            ["epoch"] = epoch + 1,
+            ["validation_loss"] = validLoss,
+            ["steps"] = steps,
+            ["seconds"] = Math.Round(elapsed.TotalSeconds - secondsBefore, 3),
+        };
+        if (steps > 0) summary["train_loss"] = lossSum / steps;
+        foreach (var (key, value) in objectiveStats) summary[key] = value;
+        return summary;
     }
 
     private sealed class LoopState

@@ -47,6 +47,8 @@ public sealed record TrainingSettings
         SaveSteps = o.SaveSteps,
         LogSteps = o.LogSteps,
         ValidationBatchSize = o.BatchSize,
+        // As pretraining: the first step's loss and pace at once, so the ETA shows after one step, not after LogSteps.
+        LogsFirstStep = true,
         Recipe = JsonSerializer.SerializeToNode(o)!.AsObject(),
         // Targets: the checkpoint's adapter fixes them (loading it fails on a mismatch).
         MayChangeOnResume = [nameof(o.SaveSteps), nameof(o.LogSteps), nameof(o.Epochs), nameof(o.Targets)],

@@ -16,9 +16,16 @@ public class DemoSmokeTests
         var dir = Directory.CreateTempSubdirectory("muscle-demo-").FullName;
         try
         {
-            var (o, e) = (new StringWriter(), new StringWriter());
-            var code = MuscleApp.Run(["demo", "--quick", "--out", dir], o, e);
+            var (o, e, progress) = (new StringWriter(), new StringWriter(), new StringWriter());
+            var code = MuscleApp.Run(["demo", "--quick", "--out", dir], o, e, ProgressDisplay.ConsoleFor(progress, isTerminal: false));
             Assert.True(code == 0, e.ToString());
+            // Progress on a pipe: plain lines counting the stages up to the plan's last one.
+            var stages = System.Text.RegularExpressions.Regex.Matches(progress.ToString(), @"stage (\d+)/(\d+) ")
+                .Select(m => (K: int.Parse(m.Groups[1].Value), N: int.Parse(m.Groups[2].Value))).ToList();
+            Assert.NotEmpty(stages);
+            var planned = Assert.Single(stages.Select(s => s.N).Distinct());
+            Assert.Equal(stages.Select(s => s.K).Order(), stages.Select(s => s.K));
+            Assert.Equal(planned, stages[^1].K);
             var output = o.ToString();
             foreach (var task in new[] { "sentiment", "arithmetic", "dialogue" })
             {

@@ -96,7 +96,7 @@ public readonly struct JsonRecord
 
     private JsonElement Field(string name)
     {
-        if (!Root.TryGetProperty(name, out var v)) throw Error($"missing field '{name}'");
+        if (!Root.TryGetProperty(name, out var v)) throw Error($"missing field '{name}'{RecordShapes.Hint(Root)}");
         if (v.ValueKind == JsonValueKind.Null) throw Error($"field '{name}' is null");
         return v;
     }
