@@ -62,11 +62,17 @@ public static class PretrainCommand
                 SaveSteps = parse.GetValue(saveSteps),
                 LogSteps = parse.GetValue(logSteps),
             };
-            using var run = OutputGuard.ClaimRunDirectory(parse.GetValue(output)!.FullName, "--out", ("--corpus", source.CorpusPath),
-                ("--init-from", source.InitFrom), ("--tokenizer", source.TokenizerDir), ("--config", source.ConfigPath), ("--valid", source.ValidCorpusPath));
+            (string Option, string? Path)[] inputs =
+            [
+                ("--corpus", source.CorpusPath), ("--init-from", source.InitFrom), ("--tokenizer", source.TokenizerDir),
+                ("--config", source.ConfigPath), ("--valid", source.ValidCorpusPath),
+            ];
+            using var run = OutputGuard.ClaimRunDirectory(parse.GetValue(output)!.FullName, "--out", inputs);
             var outDir = run.Path;
-            var result = ctx.Progress.Run("pretrain", p => Pretrainer.Run(source, options, outDir, parse.GetValue(resume),
-                weights.Bind(parse).DType, p));
+            var resuming = parse.GetValue(resume);
+            var started = TrainingRunStart.Prepare(ctx, outDir, resuming, inputs);
+            var result = ctx.Progress.Run("pretrain", p => Pretrainer.Run(source, options, outDir, resuming,
+                weights.Bind(parse).DType, p, inputs: started));
             var c = CultureInfo.InvariantCulture;
             var validText = result.ValidationLoss is double v ? string.Create(c, $", validation CE {v:F4}") : "";
             ctx.Out.WriteLine(string.Create(c,

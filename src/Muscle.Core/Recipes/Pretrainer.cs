@@ -37,7 +37,7 @@ public static class Pretrainer
 
     public static PretrainResult Run(PretrainSource source, PretrainOptions options, string outDir, bool resume,
                                      ScalarType dtype = ScalarType.Float32, IProgress<RunEvent>? progress = null,
-                                     Device? device = null)
+                                     Device? device = null, RunInputs? inputs = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(options);
@@ -77,6 +77,7 @@ public static class Pretrainer
                 LogSteps = options.LogSteps,
                 ValidationBatchSize = options.BatchSize,
                 Recipe = recipe,
+                Inputs = inputs,
                 SeedsTorch = false,
                 LogsFirstStep = true,
             },
@@ -95,6 +96,7 @@ public static class Pretrainer
     {
         if (File.Exists(layout.OutDir))
             throw new MuscleInputException("--out must be a directory, but a file is there", layout.OutDir);
+        layout.TidyInterruptedWrites();
         if (!resume && (Directory.Exists(layout.CheckpointDir) || File.Exists(Path.Combine(layout.OutDir, StateFileName))))
             throw new MuscleInputException("the output directory already holds a pretraining run; pass --resume to continue it or choose another --out", layout.OutDir);
     }

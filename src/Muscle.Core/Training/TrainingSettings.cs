@@ -25,6 +25,12 @@ public sealed record TrainingSettings
     /// </summary>
     public required JsonObject Recipe { get; init; }
 
+    /// <summary>
+    /// The input files the run was started on, by content (recorded in every checkpoint; a resume on other contents is
+    /// refused naming the input). Null: the caller keys its inputs itself (an update stage's fingerprint).
+    /// </summary>
+    public RunInputs? Inputs { get; init; }
+
     /// <summary>Top-level keys of <see cref="Recipe"/> a resumed run may change (e.g. the save and log intervals).</summary>
     public IReadOnlyCollection<string> MayChangeOnResume { get; init; } = [];
 
