@@ -46,7 +46,10 @@ public sealed class ContentHashes
     public string OfFile(string file)
     {
         var full = Path.GetFullPath(file);
-        var identity = Identity(full) ?? throw new MuscleInputException("cannot read the file to key its content", full);
+        var identity = Identity(full) ?? throw new MuscleInputException(
+            OutputGuard.IsSpecialFile(full)
+                ? "not a regular file (a pipe or a device): a run keys its inputs by content and reads them more than once; give a regular file"
+                : "cannot read the file to key its content", full);
         lock (_gate)
         {
             if (_cache.TryGetValue(identity, out var cached)) return cached;

@@ -202,8 +202,14 @@ public static class Pretrainer
     private static string WeightsSha256(string modelDir)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        // Streamed: a shard over 2 GB does not fit one array.
+        var buffer = new byte[1 << 20];
         foreach (var f in Directory.GetFiles(modelDir, "*.safetensors").Order(StringComparer.Ordinal))
-            sha.AppendData(File.ReadAllBytes(f));
+        {
+            using var stream = File.OpenRead(f);
+            int read;
+            while ((read = stream.Read(buffer)) > 0) sha.AppendData(buffer, 0, read);
+        }
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 

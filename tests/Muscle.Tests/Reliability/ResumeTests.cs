@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Muscle.Cli.Infrastructure;
+using Muscle.IO;
 using Muscle.Tests.Training;
 
 namespace Muscle.Tests.Reliability;
@@ -121,5 +122,20 @@ public class ResumeTests(TinyWorldFixture world) : IClassFixture<TinyWorldFixtur
         var badEpoch = Cli(Args(model, train, outDir, "--resume"));
         Assert.Equal(2, badEpoch.Code);
         Assert.Equal($"error: cannot resume: the checkpoint is corrupt: best_epoch 7 is outside [0, 1] ({stateFile})\n", badEpoch.Err);
+
+        // An optimizer file without its RNG state (was a KeyNotFoundException), then one with negative second moments.
+        state["best_epoch"] = 1;
+        File.WriteAllText(stateFile, state.ToJsonString());
+        var optimizerFile = Path.Combine(checkpoints, "last", "optimizer.safetensors");
+        var tensors = Safetensors.Load(optimizerFile);
+        Safetensors.Save(optimizerFile, tensors.Where(p => p.Key != "torch_rng_state").ToDictionary());
+        var noRng = Cli(Args(model, train, outDir, "--resume"));
+        Assert.Equal(2, noRng.Code);
+        Assert.Equal($"error: cannot resume: the checkpoint is corrupt: it holds no torch_rng_state ({optimizerFile})\n", noRng.Err);
+        tensors["exp_avg_sq.0"] = -tensors["exp_avg_sq.0"].abs() - 1;
+        Safetensors.Save(optimizerFile, tensors);
+        var negative = Cli(Args(model, train, outDir, "--resume"));
+        Assert.Equal(2, negative.Code);
+        Assert.Equal($"error: cannot resume: the checkpoint is corrupt: it holds negative second moments ({optimizerFile})\n", negative.Err);
     }
 }
