@@ -247,9 +247,9 @@ public sealed class TrainingLoop(
         }
         CheckInputs(json, layout);
         // Checkpoints written before the recipe key held the adapter options under "options".
-        if (!settings.SameRunAs(json["recipe"] ?? json["options"]))
+        if (settings.RecipeDifference(json["recipe"] ?? json["options"]) is { } changed)
             throw new MuscleInputException(
-                "cannot resume: the recipe (data, model or training options) differs from the checkpoint's (start a new --out)", layout.StateFile);
+                $"cannot resume: the recipe differs from the checkpoint's ({changed}); start a new --out", layout.StateFile);
         var state = ReadState(json, layout);
         weights.Restore(layout.CheckpointDir);
         using var scope = NewDisposeScope();

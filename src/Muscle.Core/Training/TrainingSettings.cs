@@ -59,16 +59,34 @@ public sealed record TrainingSettings
     };
 
     /// <summary>True when <paramref name="saved"/> (a checkpoint's recipe) continues this run.</summary>
-    public bool SameRunAs(JsonNode? saved)
-    {
-        if (saved is not JsonObject savedRecipe) return false;
-        return Comparable(savedRecipe) == Comparable(Recipe);
+    public bool SameRunAs(JsonNode? saved) => RecipeDifference(saved) is null;
 
-        string Comparable(JsonObject recipe)
+    /// <summary>
+    /// Null when <paramref name="saved"/> (a checkpoint's recipe) continues this run; else the first setting that differs,
+    /// in words (<c>LearningRate: 0.005 in the checkpoint, 0.01 now</c>); keys in <see cref="MayChangeOnResume"/> may differ.
+    /// </summary>
+    public string? RecipeDifference(JsonNode? saved)
+    {
+        if (saved is not JsonObject savedRecipe) return "the checkpoint records no recipe";
+        return Difference(Comparable(savedRecipe), Comparable(Recipe), "");
+
+        JsonObject Comparable(JsonObject recipe)
         {
             var copy = recipe.DeepClone().AsObject();
             foreach (var key in MayChangeOnResume) copy.Remove(key);
-            return copy.ToJsonString();
+            return copy;
         }
+    }
+
+    private static string? Difference(JsonNode? then, JsonNode? now, string path)
+    {
+        if (then is JsonObject a && now is JsonObject b)
+        {
+            foreach (var key in a.Select(p => p.Key).Union(b.Select(p => p.Key)).Order(StringComparer.Ordinal))
+                if (Difference(a[key], b[key], path.Length == 0 ? key : $"{path}.{key}") is { } d) return d;
+            return null;
+        }
+        var (x, y) = (then?.ToJsonString() ?? "null", now?.ToJsonString() ?? "null");
+        return x == y ? null : $"{path}: {x} in the checkpoint, {y} now";
     }
 }
