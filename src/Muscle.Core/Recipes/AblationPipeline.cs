@@ -74,7 +74,7 @@ public static class AblationPipeline
             {
                 old_model = keys.Key(r.OldModelDir), old_adapter = keys.Key(r.OldAdapterDir), new_model = keys.Key(r.NewModelDir),
                 new_adapter = keys.Key(r.NewAdapterDir), data = UpdatePipeline.DataKeys(r, keys), r.Training, arm.Loss,
-                strategy = arm.Loss.Strategy.Id,
+                strategy = arm.Loss.Strategy.Id, dtype = Models.DTypes.Name(r.DType),
             }, armCache), skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, r.NewAdapterDir),
                 data, r.Training, arm.Loss, adapterDir, resume, r.DType, progress.In($"train {arm.Name}"),
                 teacherCache: armCache, transfer: transfer), progress);

@@ -36,7 +36,7 @@ public static class UpdatePipeline
         {
             var recipe = RecipeOf(r.OldAdapterDir, r.Training);
             newAdapter = Path.Combine(r.OutDir, "new-task-adapter");
-            Stages.Run(r.OutDir, "new-task-adapter", newAdapter, new { new_model = keys.Key(r.NewModelDir), data = DataKeys(r, keys), recipe }, skipped, resume =>
+            Stages.Run(r.OutDir, "new-task-adapter", newAdapter, new { new_model = keys.Key(r.NewModelDir), data = DataKeys(r, keys), recipe, dtype = Models.DTypes.Name(r.DType) }, skipped, resume =>
                 AdapterTrainer.Train(r.NewModelDir, data, recipe, newAdapter, resume, r.DType, progress.In("train v2 task adapter")), progress);
         }
 
@@ -46,6 +46,7 @@ public static class UpdatePipeline
         {
             old_model = keys.Key(r.OldModelDir), old_adapter = keys.Key(r.OldAdapterDir), new_model = keys.Key(r.NewModelDir),
             new_adapter = keys.Key(newAdapter), data = DataKeys(r, keys), r.Training, strategy = r.Compatibility.Strategy.Id, r.Compatibility,
+            dtype = Models.DTypes.Name(r.DType),
         }, r.TeacherCache), skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, newAdapter),
             data, r.Training, r.Compatibility, compat, resume, r.DType, progress.In($"train compatibility adapter ({r.Compatibility.Strategy.Id})"),
             teacherCache: r.TeacherCache, transfer: transfer), progress);
@@ -72,6 +73,7 @@ public static class UpdatePipeline
         Stages.Run(r.OutDir, "predict-" + name, null, new
         {
             model = keys.Key(model), adapter = keys.Key(adapter), test = keys.Keys(r.TestFile, r.TestLabels), r.Evaluation,
+            dtype = Models.DTypes.Name(r.DType),
         }, skipped, _ =>
         {
             using var tm = TaskModel.Load(model, adapter, r.DType);

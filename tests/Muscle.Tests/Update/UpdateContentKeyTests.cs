@@ -7,7 +7,8 @@ namespace Muscle.Tests.Update;
 /// <summary>
 /// update keys its stages by the content of what they read (Muscle.IO.ContentHashes): a base model whose
 /// model.safetensors is rewritten in place — same path, same size, mtime set back — makes every stage that reads it run
-/// again, and only those; before, the model was keyed by its path and the old predictions were reported.
+/// again, and only those; before, the model was keyed by its path and the old predictions were reported. The same for
+/// --dtype, which no stage's fingerprint held.
 /// </summary>
 public class UpdateContentKeyTests(TinyUpdateFixture fx) : IClassFixture<TinyUpdateFixture>
 {
@@ -43,5 +44,10 @@ public class UpdateContentKeyTests(TinyUpdateFixture fx) : IClassFixture<TinyUpd
         Assert.True(changed.Code == 0, changed.Err);
         // Only v1's predictions read nothing of v2.
         Assert.Contains("reused finished stages: predict-old\n", changed.Err.ReplaceLineEndings("\n"));
+
+        // The dtype is a setting of every stage (a bfloat16 model predicts otherwise): nothing is reused.
+        var bf16 = Cli([.. args, "--dtype", "bfloat16"]);
+        Assert.True(bf16.Code == 0, bf16.Err);
+        Assert.DoesNotContain("reused finished stages", bf16.Err);
     }
 }
