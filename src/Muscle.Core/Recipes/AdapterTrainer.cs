@@ -28,7 +28,7 @@ public static class AdapterTrainer
         adapter.RequiresGrad(true);
         model.SetAdapter(adapter.Name);
         var split = new TokenizedSplit(train, valid, options.LossOn, tokenizer.PadId ?? tokenizer.EosId ?? 0);
-        var loop = TrainingLoop.ForAdapter(model, adapter, options, new CrossEntropyObjective(model, split), Path.GetFullPath(modelDir), progress, inputs);
+        var loop = TrainingLoop.ForAdapter(model, adapter, options, new CrossEntropyObjective(model, split), Path.GetFullPath(modelDir), progress, inputs, dtype);
         return loop.Run(layout, resume);
     }
 

@@ -63,7 +63,7 @@ public static class CompatibilityTrainer
         ITrainingObjective objective = choiceLevel
             ? ChoiceObjective(data, lossOptions, newModel, student, split, choices!, choiceScores!, teachers)
             : new CompatibilityObjective(newModel.Model, student, split, teachers, lossOptions, firstTransfer: data.Train.Count);
-        var loop = TrainingLoop.ForAdapter(newModel.Model, student, options, objective, Path.GetFullPath(models.NewModelDir), progress, inputs);
+        var loop = TrainingLoop.ForAdapter(newModel.Model, student, options, objective, Path.GetFullPath(models.NewModelDir), progress, inputs, dtype);
         return loop.Run(layout, resume);
     }
 

@@ -32,13 +32,16 @@ public sealed class TrainingLoop(
     /// </summary>
     public static TrainingLoop ForAdapter(ICausalLM model, LoraAdapter adapter, AdapterTrainingOptions options,
                                           ITrainingObjective objective, string baseModelName,
-                                          IProgress<RunEvent>? progress = null, RunInputs? inputs = null)
+                                          IProgress<RunEvent>? progress = null, RunInputs? inputs = null, ScalarType? dtype = null)
     {
         options.Validate();
         if (objective.TrainCount == 0) throw new MuscleInputException("the training set is empty");
+        var settings = TrainingSettings.For(options) with { Inputs = inputs };
+        // The base model's dtype changes every forward pass: a resume must keep it.
+        if (dtype is { } t) settings.Recipe["dtype"] = DTypes.Name(t);
         return new TrainingLoop(new AdapterWeights(model, adapter, baseModelName), objective,
             new EpochBatchPlan(objective.TrainCount, options.BatchSize, options.GradAccum, options.Epochs, options.Seed),
-            TrainingSettings.For(options) with { Inputs = inputs }, progress);
+            settings, progress);
     }
 
     public TrainingResult Run(TrainingRunLayout layout, bool resume)

@@ -66,6 +66,12 @@ public class ResumeTests(TinyWorldFixture world) : IClassFixture<TinyWorldFixtur
         Assert.Equal($"error: --resume: --train {train} differs from the run's start (content changed); start a new --out\n", changedTrain.Err);
         File.WriteAllLines(train, lines);
 
+        // The dtype is part of the recipe (a bfloat16 base computes otherwise).
+        var bf16 = Cli(Args(model, train, outDir, "--resume", "--dtype", "bfloat16"));
+        Assert.Equal(2, bf16.Code);
+        Assert.Equal("error: cannot resume: the recipe differs from the checkpoint's (dtype: \"float32\" in the checkpoint, \"bfloat16\" now); " +
+                     $"start a new --out ({Path.Combine(outDir, "checkpoints", "last", "trainer_state.json")})\n", bf16.Err);
+
         // The same contents at another path are the same inputs.
         var moved = model + "-moved";
         Directory.Move(model, moved);
