@@ -64,12 +64,18 @@ public static class PretrainCommand
                 LogSteps = parse.GetValue(logSteps),
                 MaxSteps = parse.GetValue(maxSteps),
             };
-            using var run = OutputGuard.ClaimRunDirectory(parse.GetValue(output)!.FullName, "--out", ("--corpus", source.CorpusPath),
-                ("--init-from", source.InitFrom), ("--tokenizer", source.TokenizerDir), ("--config", source.ConfigPath), ("--valid", source.ValidCorpusPath));
+            (string Option, string? Path)[] inputs =
+            [
+                ("--corpus", source.CorpusPath), ("--init-from", source.InitFrom), ("--tokenizer", source.TokenizerDir),
+                ("--config", source.ConfigPath), ("--valid", source.ValidCorpusPath),
+            ];
+            using var run = OutputGuard.ClaimRunDirectory(parse.GetValue(output)!.FullName, "--out", inputs);
             var outDir = run.Path;
             var selection = weights.Bind(parse, ctx.Error, source.InitFrom ?? source.ConfigPath);
-            var result = ctx.Progress.Run("pretrain", p => Pretrainer.Run(source, options, outDir, parse.GetValue(resume),
-                selection.DType, p, selection.Device));
+            var resuming = parse.GetValue(resume);
+            var started = TrainingRunStart.Prepare(ctx, outDir, resuming, inputs);
+            var result = ctx.Progress.Run("pretrain", p => Pretrainer.Run(source, options, outDir, resuming,
+                selection.DType, p, selection.Device, inputs: started));
             var c = CultureInfo.InvariantCulture;
             var validText = result.ValidationLoss is double v ? string.Create(c, $", validation CE {v:F4}") : "";
             ctx.Out.WriteLine(string.Create(c,

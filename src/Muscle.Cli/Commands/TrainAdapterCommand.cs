@@ -25,13 +25,14 @@ public static class TrainAdapterCommand
         {
             var options = recipe.Bind(parse);
             var weights = model.Bind(parse, ctx.Error);
-            using var run = OutputGuard.ClaimRunDirectory(parse.GetValue(output)!.FullName, output.Name,
-                [.. model.Inputs(parse), .. taskData.Inputs(parse)]);
+            (string Option, string? Path)[] inputs = [.. model.Inputs(parse), .. taskData.Inputs(parse)];
+            using var run = OutputGuard.ClaimRunDirectory(parse.GetValue(output)!.FullName, output.Name, inputs);
             var data = taskData.Bind(parse, options);
             var outDir = run.Path;
+            var resume = parse.GetValue(recipe.Resume);
+            var started = TrainingRunStart.Prepare(ctx, outDir, resume, inputs);
             var result = ctx.Progress.Run($"train-adapter {data.Task.Name}", p => AdapterTrainer.Train(
-                weights.ModelDir!, data, options, outDir, parse.GetValue(recipe.Resume),
-                weights.DType, p, weights.Device));
+                weights.ModelDir!, data, options, outDir, resume, weights.DType, p, weights.Device, inputs: started));
             ctx.Out.WriteLine($"best epoch {result.BestEpoch}: validation CE {result.BestValidationLoss:F4} " +
                               $"(per epoch: {string.Join(", ", result.ValidationLosses.Select(v => v.ToString("F4")))}); adapter in {outDir}");
             return 0;

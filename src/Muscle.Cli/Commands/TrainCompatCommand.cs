@@ -30,20 +30,23 @@ public static class TrainCompatCommand
             var options = recipe.Bind(parse);
             var lossOptions = compatibility.Bind(parse);
             var teacherCache = compatibility.TeacherCache.Bind(parse);
-            using var run = UpdateRequest.ClaimOutputs(parse.GetValue(output)!.FullName, teacherCache, update.Inputs(parse));
+            var inputs = update.Inputs(parse);
+            using var run = UpdateRequest.ClaimOutputs(parse.GetValue(output)!.FullName, teacherCache, inputs);
             var data = update.Data.Bind(parse, options);
             var transfer = parse.GetValue(update.Transfer) is { } transferFile ? TransferSet.Load(data, transferFile.FullName) : null;
             var models = update.BindPair(parse);
             var selection = weights.Bind(parse, ctx.Error, models.OldModelDir, models.NewModelDir);
             var outDir = run.Path;
+            var resume = parse.GetValue(recipe.Resume);
+            var started = TrainingRunStart.Prepare(ctx, outDir, resume, inputs);
             TeacherCacheReady? cache = null;
             var result = ctx.Progress.Run($"train-compat {lossOptions.Strategy.Id} {data.Task.Name}", p =>
-                CompatibilityTrainer.Train(models, data, options, lossOptions, outDir, parse.GetValue(recipe.Resume),
+                CompatibilityTrainer.Train(models, data, options, lossOptions, outDir, resume,
                     selection.DType, new SyncProgress<RunEvent>(e =>
                     {
                         if (e is TeacherCacheReady ready) cache = ready;
                         p.Report(e);
-                    }), selection.Device, teacherCache: teacherCache, transfer: transfer));
+                    }), selection.Device, teacherCache: teacherCache, transfer: transfer, inputs: started));
             if (cache is not null) ctx.Out.WriteLine(RunEventText.Text(cache));
             ctx.Out.WriteLine($"best epoch {result.BestEpoch}: validation CE {result.BestValidationLoss:F4} " +
                               $"(initial {result.InitialValidationLoss:F4}); compatibility adapter in {outDir}");

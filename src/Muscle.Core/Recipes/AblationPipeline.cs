@@ -5,6 +5,7 @@ using Muscle.Compatibility;
 using Muscle.Distillation;
 using Muscle.Events;
 using Muscle.Infrastructure;
+using Muscle.IO;
 using Muscle.Reports;
 using Muscle.Tasks;
 using Muscle.Training;
@@ -64,24 +65,24 @@ public static class AblationPipeline
         AtomicFile.EnsureDirectory(r.OutDir); // after the inputs and arms are checked: a bad one leaves no empty run directory
         var predictions = Path.Combine(r.OutDir, "predictions");
         progress?.Report(new StagePlan(StageCount(arms)));
+        var keys = ContentHashes.ForRunDirectory(r.OutDir);
 
-        UpdatePipeline.Predict(r, data.Task, test, "old", r.OldModelDir, r.OldAdapterDir, skipped, progress);
-        UpdatePipeline.Predict(r, data.Task, test, "new", r.NewModelDir, r.NewAdapterDir, skipped, progress);
+        UpdatePipeline.Predict(r, keys, data.Task, test, "old", r.OldModelDir, r.OldAdapterDir, skipped, progress);
+        UpdatePipeline.Predict(r, keys, data.Task, test, "new", r.NewModelDir, r.NewAdapterDir, skipped, progress);
         var rows = new List<AblationRow>();
         foreach (var arm in arms)
         {
             var adapterDir = Path.Combine(r.OutDir, "arms", arm.Name);
             var armCache = UsesCache(arm) ? cache : null;
-            Stages.Run(r.OutDir, "train-" + arm.Name, adapterDir, Stages.WithDType(UpdatePipeline.CompatInputs(r, new
+            Stages.Run(r.OutDir, "train-" + arm.Name, adapterDir, UpdatePipeline.CompatInputs(r, keys, new
             {
-                r.OldModelDir, old = Stages.Fingerprint(Path.Combine(r.OldAdapterDir, LoraAdapter.WeightsFileName)), r.NewModelDir,
-                neu = Stages.Fingerprint(Path.Combine(r.NewAdapterDir, LoraAdapter.WeightsFileName)),
-                data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels), r.Training, arm.Loss,
-                strategy = arm.Loss.Strategy.Id,
-            }, armCache), r.DType), skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, r.NewAdapterDir),
+                old_model = keys.Key(r.OldModelDir), old_adapter = keys.Key(r.OldAdapterDir), new_model = keys.Key(r.NewModelDir),
+                new_adapter = keys.Key(r.NewAdapterDir), data = UpdatePipeline.DataKeys(r, keys), r.Training, arm.Loss,
+                strategy = arm.Loss.Strategy.Id, dtype = Models.DTypes.Name(r.DType),
+            }, armCache), skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, r.NewAdapterDir),
                 data, r.Training, arm.Loss, adapterDir, resume, r.DType, progress.In($"train {arm.Name}"),
                 device: r.Device, teacherCache: armCache, transfer: transfer), progress);
-            UpdatePipeline.Predict(r, data.Task, test, arm.Name, r.NewModelDir, adapterDir, skipped, progress);
+            UpdatePipeline.Predict(r, keys, data.Task, test, arm.Name, r.NewModelDir, adapterDir, skipped, progress);
             var comparison = UpdatePipeline.Compare(predictions, arm.Name);
             CompatibilityReport.Write(Path.Combine(r.OutDir, "reports", arm.Name), comparison, UpdatePipeline.ReportContextOf(r, arm.Name));
             rows.Add(Row(arm.Name, comparison));

@@ -14,7 +14,7 @@ public static class AdapterTrainer
 {
     public static TrainingResult Train(string modelDir, TaskData data, AdapterTrainingOptions options, string outDir,
                                        bool resume, ScalarType dtype, IProgress<RunEvent>? progress = null,
-                                       Device? device = null)
+                                       Device? device = null, RunInputs? inputs = null)
     {
         options.Validate();
         var layout = new TrainingRunLayout(outDir);
@@ -28,13 +28,19 @@ public static class AdapterTrainer
         adapter.RequiresGrad(true);
         model.SetAdapter(adapter.Name);
         var split = new TokenizedSplit(train, valid, options.LossOn, tokenizer.PadId ?? tokenizer.EosId ?? 0);
-        var loop = TrainingLoop.ForAdapter(model, adapter, options, new CrossEntropyObjective(model, split), Path.GetFullPath(modelDir), progress);
+        var loop = TrainingLoop.ForAdapter(model, adapter, options, new CrossEntropyObjective(model, split), Path.GetFullPath(modelDir), progress, inputs, dtype);
         return loop.Run(layout, resume);
     }
 
-    /// <summary>Refuses to silently overwrite a run: an existing checkpoint needs --resume or another --out.</summary>
+    /// <summary>
+    /// Refuses to silently overwrite a run: an existing checkpoint needs --resume or another --out. First clears what a
+    /// kill during a checkpoint write left (<see cref="TrainingRunLayout.TidyInterruptedWrites"/>).
+    /// </summary>
     public static void GuardOutput(TrainingRunLayout layout, bool resume)
     {
+        if (File.Exists(layout.OutDir))
+            throw new MuscleInputException("--out must be a directory, but a file is there", layout.OutDir);
+        layout.TidyInterruptedWrites();
         if (!resume && Directory.Exists(layout.CheckpointDir))
             throw new MuscleInputException("the output directory already holds a training run; pass --resume to continue it or choose another --out", layout.OutDir);
         if (File.Exists(layout.OutDir))

@@ -20,7 +20,7 @@ public static class CompatibilityTrainer
     public static TrainingResult Train(UpdatePair models, TaskData data, AdapterTrainingOptions options,
                                        CompatibilityLossOptions lossOptions, string outDir, bool resume, ScalarType dtype,
                                        IProgress<RunEvent>? progress = null, Device? device = null,
-                                       TeacherCacheOptions? teacherCache = null, TransferSet? transfer = null)
+                                       TeacherCacheOptions? teacherCache = null, TransferSet? transfer = null, RunInputs? inputs = null)
     {
         options.Validate();
         lossOptions.Validate();
@@ -63,7 +63,7 @@ public static class CompatibilityTrainer
         ITrainingObjective objective = choiceLevel
             ? ChoiceObjective(data, lossOptions, newModel, student, split, choices!, choiceScores!, teachers)
             : new CompatibilityObjective(newModel.Model, student, split, teachers, lossOptions, firstTransfer: data.Train.Count);
-        var loop = TrainingLoop.ForAdapter(newModel.Model, student, options, objective, Path.GetFullPath(models.NewModelDir), progress);
+        var loop = TrainingLoop.ForAdapter(newModel.Model, student, options, objective, Path.GetFullPath(models.NewModelDir), progress, inputs, dtype);
         return loop.Run(layout, resume);
     }
 

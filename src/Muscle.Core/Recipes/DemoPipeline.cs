@@ -3,6 +3,7 @@ using Muscle.Distillation;
 using Muscle.Evaluation;
 using Muscle.Events;
 using Muscle.Infrastructure;
+using Muscle.IO;
 using Muscle.Reports;
 using Muscle.Training;
 using Muscle.World;
@@ -87,6 +88,7 @@ public static class DemoPipeline
         // Regenerated every run (under a second, byte-identical): later stages fingerprint its files' contents.
         progress?.Report(new StageStarted("generate world"));
         var world = SyntheticWorld.Generate(worldOptions, worldDir);
+        var keys = ContentHashes.ForRunDirectory(root);
         var tasks = world.Tasks.Where(t => o.Tasks is null || o.Tasks.Contains(t.Name)).ToList();
 
         var strategies = o.Strategies ?? (o.Quick ? QuickStrategies : DefaultStrategies);
@@ -97,10 +99,10 @@ public static class DemoPipeline
         var recipe = PretrainRecipe(o.Quick);
         var v1 = Path.Combine(root, "bases", "v1");
         var v2 = Path.Combine(root, "bases", "v2");
-        Stages.Run(root, "base-v1", v1, Stages.WithDType(new { recipe, world = Stages.Fingerprint(world.CorpusV1, configPath) }, o.DType), skipped, resume =>
+        Stages.Run(root, "base-v1", v1, new { recipe, world = keys.Keys(world.CorpusV1, configPath, world.TokenizerDirectory), dtype = Models.DTypes.Name(o.DType) }, skipped, resume =>
             Pretrainer.Run(new PretrainSource { CorpusPath = world.CorpusV1, TokenizerDir = world.TokenizerDirectory, ConfigPath = configPath },
                 recipe, v1, resume, o.DType, progress.In("pretrain base v1"), o.Device), progress);
-        Stages.Run(root, "base-v2", v2, Stages.WithDType(new { recipe, world = Stages.Fingerprint(world.Corpus), v1 = Stages.Fingerprint(Path.Combine(v1, "model.safetensors")) }, o.DType),
+        Stages.Run(root, "base-v2", v2, new { recipe, world = keys.Keys(world.Corpus, world.TokenizerDirectory), v1 = keys.Key(v1), dtype = Models.DTypes.Name(o.DType) },
             skipped, resume => Pretrainer.Run(new PretrainSource { CorpusPath = world.Corpus, TokenizerDir = world.TokenizerDirectory, InitFrom = v1 },
                 recipe, v2, resume, o.DType, progress.In("pretrain base v2 (v1 continued)"), o.Device), progress);
 
@@ -121,7 +123,7 @@ public static class DemoPipeline
                 var test = Path.Combine(world.Directory, task.TestFile);
                 var v1Adapter = Path.Combine(taskDir, "v1-adapter");
                 var data = TaskData.Load(task.TaskFormat, train, null, null, null, adapterRecipe);
-                Stages.Run(seedRoot, $"adapter-v1-{task.Name}", v1Adapter, Stages.WithDType(new { adapterRecipe, v1 = Stages.Fingerprint(Path.Combine(v1, "model.safetensors")), data = Stages.Fingerprint(train) }, o.DType),
+                Stages.Run(seedRoot, $"adapter-v1-{task.Name}", v1Adapter, new { adapterRecipe, v1 = keys.Key(v1), data = keys.Key(train), dtype = Models.DTypes.Name(o.DType) },
                     skipped, resume => AdapterTrainer.Train(v1, data, adapterRecipe, v1Adapter, resume, o.DType,
                         seedProgress.In(task.Name).In("train v1 adapter"), o.Device), seedProgress);
                 var request = new UpdateRequest

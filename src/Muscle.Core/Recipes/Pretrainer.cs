@@ -37,7 +37,7 @@ public static class Pretrainer
 
     public static PretrainResult Run(PretrainSource source, PretrainOptions options, string outDir, bool resume,
                                      ScalarType dtype = ScalarType.Float32, IProgress<RunEvent>? progress = null,
-                                     Device? device = null)
+                                     Device? device = null, RunInputs? inputs = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(options);
@@ -77,6 +77,7 @@ public static class Pretrainer
                 LogSteps = options.LogSteps,
                 ValidationBatchSize = options.BatchSize,
                 Recipe = recipe,
+                Inputs = inputs,
                 SeedsTorch = false,
                 LogsFirstStep = true,
             },
@@ -95,6 +96,7 @@ public static class Pretrainer
     {
         if (File.Exists(layout.OutDir))
             throw new MuscleInputException("--out must be a directory, but a file is there", layout.OutDir);
+        layout.TidyInterruptedWrites();
         if (!resume && (Directory.Exists(layout.CheckpointDir) || File.Exists(Path.Combine(layout.OutDir, StateFileName))))
             throw new MuscleInputException("the output directory already holds a pretraining run; pass --resume to continue it or choose another --out", layout.OutDir);
     }
@@ -208,8 +210,14 @@ public static class Pretrainer
     private static string WeightsSha256(string modelDir)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        // Streamed: a shard over 2 GB does not fit one array.
+        var buffer = new byte[1 << 20];
         foreach (var f in Directory.GetFiles(modelDir, "*.safetensors").Order(StringComparer.Ordinal))
-            sha.AppendData(File.ReadAllBytes(f));
+        {
+            using var stream = File.OpenRead(f);
+            int read;
+            while ((read = stream.Read(buffer)) > 0) sha.AppendData(buffer, 0, read);
+        }
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 

@@ -4,6 +4,7 @@ using Muscle.Distillation;
 using Muscle.Evaluation;
 using Muscle.Events;
 using Muscle.Infrastructure;
+using Muscle.IO;
 using Muscle.Predictions;
 using Muscle.Reports;
 using Muscle.Tasks;
@@ -14,7 +15,8 @@ namespace Muscle.Recipes;
 /// <summary>
 /// "Move my task from base v1 to v2 and prove it": trains the v2 task adapter with v1's recipe (unless given), trains the
 /// compatibility adapter, evaluates v1, v2 and the compatibility model on the test set and compares them. Each stage
-/// records a fingerprint of its inputs when it finishes; a rerun skips finished stages and resumes a killed training.
+/// records a fingerprint of its inputs (their content keys and the stage's hyper-parameters, <see cref="Stages"/>); a
+/// rerun skips finished stages and resumes a killed training.
 /// </summary>
 public static class UpdatePipeline
 {
@@ -27,6 +29,7 @@ public static class UpdatePipeline
         var transfer = LoadTransfer(r, data);
         AtomicFile.EnsureDirectory(r.OutDir); // after the inputs are read: a bad input leaves no empty run directory
         progress?.Report(new StagePlan(StageCount(trainsNewAdapter: r.NewAdapterDir is null)));
+        var keys = ContentHashes.ForRunDirectory(r.OutDir); // each input file is hashed once per change, for every stage
 
         // Stage 1: the v2 task adapter, same LoRA shape as v1's and the same training recipe.
         var newAdapter = r.NewAdapterDir;
@@ -34,25 +37,25 @@ public static class UpdatePipeline
         {
             var recipe = RecipeOf(r.OldAdapterDir, r.Training);
             newAdapter = Path.Combine(r.OutDir, "new-task-adapter");
-            Stages.Run(r.OutDir, "new-task-adapter", newAdapter, Stages.WithDType(new { r.NewModelDir, data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels), recipe }, r.DType), skipped, resume =>
+            Stages.Run(r.OutDir, "new-task-adapter", newAdapter, new { new_model = keys.Key(r.NewModelDir), data = DataKeys(r, keys), recipe, dtype = Models.DTypes.Name(r.DType) }, skipped, resume =>
                 AdapterTrainer.Train(r.NewModelDir, data, recipe, newAdapter, resume, r.DType, progress.In("train v2 task adapter"), r.Device), progress);
         }
 
         // Stage 2: the compatibility adapter.
         var compat = Path.Combine(r.OutDir, "compat-adapter");
-        Stages.Run(r.OutDir, "compat-adapter", compat, Stages.WithDType(CompatInputs(r, new
+        Stages.Run(r.OutDir, "compat-adapter", compat, CompatInputs(r, keys, new
         {
-            r.OldModelDir, old = Stages.Fingerprint(Path.Combine(r.OldAdapterDir, LoraAdapter.WeightsFileName)), r.NewModelDir,
-            neu = Stages.Fingerprint(Path.Combine(newAdapter, LoraAdapter.WeightsFileName)), data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels),
-            r.Training, strategy = r.Compatibility.Strategy.Id, r.Compatibility,
-        }, r.TeacherCache), r.DType), skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, newAdapter),
+            old_model = keys.Key(r.OldModelDir), old_adapter = keys.Key(r.OldAdapterDir), new_model = keys.Key(r.NewModelDir),
+            new_adapter = keys.Key(newAdapter), data = DataKeys(r, keys), r.Training, strategy = r.Compatibility.Strategy.Id, r.Compatibility,
+            dtype = Models.DTypes.Name(r.DType),
+        }, r.TeacherCache), skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, newAdapter),
             data, r.Training, r.Compatibility, compat, resume, r.DType, progress.In($"train compatibility adapter ({r.Compatibility.Strategy.Id})"),
             device: r.Device, teacherCache: r.TeacherCache, transfer: transfer), progress);
 
         // Stage 3: predictions of v1, v2 and the compatibility model on the test set.
         var predictions = Path.Combine(r.OutDir, "predictions");
         foreach (var (name, model, adapter) in new[] { ("old", r.OldModelDir, r.OldAdapterDir), ("new", r.NewModelDir, newAdapter), ("compat", r.NewModelDir, compat) })
-            Predict(r, data.Task, test, name, model, adapter, skipped, progress);
+            Predict(r, keys, data.Task, test, name, model, adapter, skipped, progress);
 
         // Stage 4: the comparison (cheap: always recomputed from the prediction files).
         var comparison = Compare(predictions, "compat");
@@ -67,15 +70,15 @@ public static class UpdatePipeline
     public static int StageCount(bool trainsNewAdapter) => (trainsNewAdapter ? 1 : 0) + 1 + 3;
 
     /// <summary>A cached stage writing <c>predictions/NAME.jsonl</c>: the model (+ adapter) evaluated on the test set.</summary>
-    internal static void Predict(UpdateRequest r, ITaskDefinition task, IReadOnlyList<TaskExample> test, string name, string model,
+    internal static void Predict(UpdateRequest r, ContentHashes keys, ITaskDefinition task, IReadOnlyList<TaskExample> test, string name, string model,
                                  string adapter, List<string> skipped, IProgress<RunEvent>? progress)
     {
         var path = Path.Combine(r.OutDir, "predictions", name + ".jsonl");
-        Stages.Run(r.OutDir, "predict-" + name, null, Stages.WithDType(new
+        Stages.Run(r.OutDir, "predict-" + name, null, new
         {
-            model, adapter = Stages.Fingerprint(Path.Combine(adapter, LoraAdapter.WeightsFileName)),
-            test = Stages.Fingerprint(r.TestFile, r.TestLabels), r.Evaluation,
-        }, r.DType), skipped, _ =>
+            model = keys.Key(model), adapter = keys.Key(adapter), test = keys.Keys(r.TestFile, r.TestLabels), r.Evaluation,
+            dtype = Models.DTypes.Name(r.DType),
+        }, skipped, _ =>
         {
             using var tm = TaskModel.Load(model, adapter, r.DType, r.Device);
             var summary = TaskEvaluator.Evaluate(tm.Model, tm.Tokenizer, task, test, r.Evaluation, progress.In($"evaluate {name}"), r.TestFile);
@@ -101,12 +104,14 @@ public static class UpdatePipeline
 
     /// <summary>
     /// A compatibility stage's fingerprint: <paramref name="inputs"/>, plus the teacher cache's k when one is used (a
-    /// truncated cache changes the token-level loss) and the transfer file. Without either option the fingerprint is
-    /// the one earlier runs wrote.
+    /// truncated cache changes the token-level loss) and the transfer file's content key.
     /// </summary>
-    internal static object CompatInputs(UpdateRequest r, object inputs, TeacherCacheOptions? cache) =>
+    internal static object CompatInputs(UpdateRequest r, ContentHashes keys, object inputs, TeacherCacheOptions? cache) =>
         cache is null && r.TransferFile is null ? inputs
-            : new { inputs, teacher_cache_k = cache?.K, transfer = r.TransferFile is null ? null : Stages.Fingerprint(r.TransferFile) };
+            : new { inputs, teacher_cache_k = cache?.K, transfer = r.TransferFile is null ? null : keys.Key(r.TransferFile) };
+
+    /// <summary>The content keys of the training and validation files (and their label files).</summary>
+    internal static string[] DataKeys(UpdateRequest r, ContentHashes keys) => keys.Keys(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels);
 
     internal static TransferSet? LoadTransfer(UpdateRequest r, TaskData data) =>
         r.TransferFile is null ? null : TransferSet.Load(data, r.TransferFile);

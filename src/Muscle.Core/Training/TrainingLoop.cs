@@ -32,14 +32,17 @@ public sealed class TrainingLoop(
     /// </summary>
     public static TrainingLoop ForAdapter(ICausalLM model, LoraAdapter adapter, AdapterTrainingOptions options,
                                           ITrainingObjective objective, string baseModelName,
-                                          IProgress<RunEvent>? progress = null)
+                                          IProgress<RunEvent>? progress = null, RunInputs? inputs = null, ScalarType? dtype = null)
     {
         options.Validate();
         if (objective.TrainCount == 0) throw new MuscleInputException("the training set is empty");
         IBatchPlan plan = new EpochBatchPlan(objective.TrainCount, options.BatchSize, options.GradAccum, options.Epochs, options.Seed);
         if (options.MaxSteps is { } maxSteps) plan = new StepLimitedPlan(plan, maxSteps);
         if (progress is not null) foreach (var warning in RankWarnings(model, adapter)) progress.Report(new TrainingWarning(warning));
-        return new TrainingLoop(new AdapterWeights(model, adapter, baseModelName), objective, plan, TrainingSettings.For(options), progress);
+        var settings = TrainingSettings.For(options) with { Inputs = inputs };
+        // The base model's dtype changes every forward pass: a resume must keep it.
+        if (dtype is { } t) settings.Recipe["dtype"] = DTypes.Name(t);
+        return new TrainingLoop(new AdapterWeights(model, adapter, baseModelName), objective, plan, settings, progress);
     }
 
     /// <summary>
@@ -319,6 +322,7 @@ public sealed class TrainingLoop(
                 ["seed"] = settings.Seed,
                 ["torch"] = torch.__version__,
                 ["recipe"] = settings.Recipe.DeepClone(),
+                ["inputs"] = settings.Inputs?.ToJson(),
             };
             File.WriteAllText(Path.Combine(dir, TrainingRunLayout.StateFileName), json.ToJsonString(Indented));
         });
@@ -329,22 +333,49 @@ public sealed class TrainingLoop(
     {
         JsonObject json;
         try { json = (JsonObject)JsonNode.Parse(File.ReadAllText(layout.StateFile))!; }
-        catch (Exception e) when (e is JsonException or InvalidCastException)
+        catch (Exception e) when (e is JsonException or InvalidCastException or NullReferenceException)
         {
             throw new MuscleInputException($"cannot resume: trainer state is unreadable ({e.Message})", layout.StateFile);
         }
+        CheckInputs(json, layout);
         // Checkpoints written before the recipe key held the adapter options under "options".
-        if (!settings.SameRunAs(json["recipe"] ?? json["options"]))
+        if (settings.RecipeDifference(json["recipe"] ?? json["options"]) is { } changed)
             throw new MuscleInputException(
-                "cannot resume: the recipe (data, model or training options) differs from the checkpoint's (start a new --out)", layout.StateFile);
+                $"cannot resume: the recipe differs from the checkpoint's ({changed}); start a new --out", layout.StateFile);
+        var state = ReadState(json, layout);
         weights.Restore(layout.CheckpointDir);
         using var scope = NewDisposeScope();
         var tensors = Safetensors.Load(layout.OptimizerFile);
         optimizer.LoadState(tensors, layout.OptimizerFile);
+        CheckOptimizerState(optimizer, tensors, state, layout);
         torch.set_rng_state(tensors["torch_rng_state"]);
+        return state;
+    }
+
+    /// <summary>A resume continues only on the inputs the run started on (<see cref="RunInputs"/>), by content.</summary>
+    private void CheckInputs(JsonObject json, TrainingRunLayout layout)
+    {
+        if (settings.Inputs is null) return;
+        if (json["inputs"] is null)
+            throw new MuscleInputException(
+                "--resume: the checkpoint does not record what the run was started on (written by an older muscle), so a resume cannot be checked; start a new --out",
+                layout.StateFile);
+        string? difference;
+        try { difference = settings.Inputs.Difference(json["inputs"]); }
+        catch (Exception e) when (e is FormatException or InvalidOperationException)
+        {
+            throw new MuscleInputException($"cannot resume: the checkpoint is corrupt: its 'inputs' record is malformed ({e.Message})", layout.StateFile);
+        }
+        if (difference is not null) throw new MuscleInputException($"--resume: {difference}; start a new --out");
+    }
+
+    /// <summary>The loop's counters from the state file, checked against this run's plan: a bad one is called corrupt by file.</summary>
+    private LoopState ReadState(JsonObject json, TrainingRunLayout layout)
+    {
+        LoopState state;
         try
         {
-            var state = new LoopState
+            state = new LoopState
             {
                 GlobalStep = json["global_step"]!.GetValue<long>(),
                 BestValidLoss = json["best_validation_loss"]?.GetValue<double>() ?? double.PositiveInfinity,
@@ -356,15 +387,44 @@ public sealed class TrainingLoop(
                     .ToList(),
                 LossHistory = json["loss_history"]?.AsArray()
                     .Select(p => new LossPoint(p![0]!.GetValue<long>(), p[1]!.GetValue<double>())).ToList() ?? [],
-                ElapsedBefore = TimeSpan.FromSeconds(json["elapsed_seconds"]?.GetValue<double>() ?? 0),
+                ElapsedBefore = TimeSpan.FromSeconds(Seconds(json["elapsed_seconds"]?.GetValue<double>() ?? 0)),
             };
             state.LastSavedStep = state.GlobalStep;
-            return state;
         }
-        catch (Exception e) when (e is InvalidOperationException or NullReferenceException or FormatException)
+        catch (Exception e) when (e is InvalidOperationException or NullReferenceException or FormatException or ArgumentException or OverflowException)
         {
             throw new MuscleInputException($"cannot resume: trainer state is malformed ({e.Message})", layout.StateFile);
         }
+        var total = plan.TotalSteps;
+        string? problem =
+            state.GlobalStep < 0 || state.GlobalStep > total ? $"global_step {state.GlobalStep} is outside [0, {total}], the run's total steps"
+            : state.BestEpoch < 0 || state.BestEpoch > plan.Epochs ? $"best_epoch {state.BestEpoch} is outside [0, {plan.Epochs}]"
+            : state.History.Count > plan.Epochs ? $"validation_loss has {state.History.Count} epochs, more than the run's {plan.Epochs}"
+            : state.BestEpoch > state.History.Count ? $"best_epoch {state.BestEpoch} has no validation_loss"
+            : state.History.Any(v => !double.IsFinite(v)) ? "validation_loss holds a non-finite number"
+            : double.IsNaN(state.BestValidLoss) || double.IsNegativeInfinity(state.BestValidLoss) ? "best_validation_loss is not a finite number"
+            : double.IsInfinity(state.InitialValidLoss) ? "initial_validation_loss is not a finite number"
+            : state.LossHistory.Any(p => !double.IsFinite(p.Loss)) ? "loss_history holds a non-finite loss"
+            : state.LossHistory.Any(p => p.Step < 1 || p.Step > state.GlobalStep) ? $"loss_history has a step outside [1, {state.GlobalStep}] (global_step)"
+            : null;
+        if (problem is not null) throw new MuscleInputException($"cannot resume: the checkpoint is corrupt: {problem}", layout.StateFile);
+        return state;
+
+        double Seconds(double s) => double.IsFinite(s) && s >= 0 ? s
+            : throw new FormatException($"elapsed_seconds {s} is not a finite number of seconds");
+    }
+
+    /// <summary>The optimizer's moments are finite (second moments ≥ 0), its step is the loop's, and the RNG state is there.</summary>
+    private static void CheckOptimizerState(AdamW optimizer, IReadOnlyDictionary<string, Tensor> tensors, LoopState state, TrainingRunLayout layout)
+    {
+        string? problem =
+            !tensors.ContainsKey("torch_rng_state") ? "it holds no torch_rng_state"
+            : optimizer.Step != state.GlobalStep ? $"its step {optimizer.Step} is not the trainer state's global_step {state.GlobalStep}"
+            : !optimizer.StateTensors().All(p => isfinite(p.Value).all().item<bool>()) ? "it holds non-finite moments"
+            : optimizer.StateTensors().Where(p => p.Key.StartsWith("exp_avg_sq.", StringComparison.Ordinal)).Any(p => (p.Value < 0).any().item<bool>())
+                ? "it holds negative second moments"
+            : null;
+        if (problem is not null) throw new MuscleInputException($"cannot resume: the checkpoint is corrupt: {problem}", layout.OptimizerFile);
     }
 
     private static JsonArray StatsJson(IEnumerable<IReadOnlyDictionary<string, double>> stats) =>

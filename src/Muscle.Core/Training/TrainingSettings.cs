@@ -25,6 +25,12 @@ public sealed record TrainingSettings
     /// </summary>
     public required JsonObject Recipe { get; init; }
 
+    /// <summary>
+    /// The input files the run was started on, by content (recorded in every checkpoint; a resume on other contents is
+    /// refused naming the input). Null: the caller keys its inputs itself (an update stage's fingerprint).
+    /// </summary>
+    public RunInputs? Inputs { get; init; }
+
     /// <summary>Top-level keys of <see cref="Recipe"/> a resumed run may change (e.g. the save and log intervals).</summary>
     public IReadOnlyCollection<string> MayChangeOnResume { get; init; } = [];
 
@@ -55,16 +61,34 @@ public sealed record TrainingSettings
     };
 
     /// <summary>True when <paramref name="saved"/> (a checkpoint's recipe) continues this run.</summary>
-    public bool SameRunAs(JsonNode? saved)
-    {
-        if (saved is not JsonObject savedRecipe) return false;
-        return Comparable(savedRecipe) == Comparable(Recipe);
+    public bool SameRunAs(JsonNode? saved) => RecipeDifference(saved) is null;
 
-        string Comparable(JsonObject recipe)
+    /// <summary>
+    /// Null when <paramref name="saved"/> (a checkpoint's recipe) continues this run; else the first setting that differs,
+    /// in words (<c>LearningRate: 0.005 in the checkpoint, 0.01 now</c>); keys in <see cref="MayChangeOnResume"/> may differ.
+    /// </summary>
+    public string? RecipeDifference(JsonNode? saved)
+    {
+        if (saved is not JsonObject savedRecipe) return "the checkpoint records no recipe";
+        return Difference(Comparable(savedRecipe), Comparable(Recipe), "");
+
+        JsonObject Comparable(JsonObject recipe)
         {
             var copy = recipe.DeepClone().AsObject();
             foreach (var key in MayChangeOnResume) copy.Remove(key);
-            return copy.ToJsonString();
+            return copy;
         }
+    }
+
+    private static string? Difference(JsonNode? then, JsonNode? now, string path)
+    {
+        if (then is JsonObject a && now is JsonObject b)
+        {
+            foreach (var key in a.Select(p => p.Key).Union(b.Select(p => p.Key)).Order(StringComparer.Ordinal))
+                if (Difference(a[key], b[key], path.Length == 0 ? key : $"{path}.{key}") is { } d) return d;
+            return null;
+        }
+        var (x, y) = (then?.ToJsonString() ?? "null", now?.ToJsonString() ?? "null");
+        return x == y ? null : $"{path}: {x} in the checkpoint, {y} now";
     }
 }

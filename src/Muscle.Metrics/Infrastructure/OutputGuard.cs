@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Muscle.Infrastructure;
 
 /// <summary>
@@ -23,6 +21,12 @@ public static class OutputGuard
 
     /// <summary>Held with an exclusive lock (flock, via <see cref="FileShare.None"/>) while a run uses the directory.</summary>
     public const string LockFileName = ".muscle.lock";
+
+    /// <summary>
+    /// The run directory's cache of its inputs' content keys (Muscle.IO.ContentHashes): bookkeeping like the marker and
+    /// the lock, so a run refused after hashing still leaves no trace.
+    /// </summary>
+    public const string ContentKeysFileName = ".muscle-content-keys.json";
 
     internal const string MarkerText =
         "This directory was written by muscle (Muscle.NET). muscle replaces or reuses an existing output directory only if it holds this file.\n";
@@ -211,12 +215,8 @@ public static class OutputGuard
         if (Directory.Exists(path)) return PathKind.Directory;
         if (!File.Exists(path)) return PathKind.Missing;
         if (!OperatingSystem.IsLinux()) return PathKind.File;
-        var buffer = new byte[256];
-        if (Stat(path, buffer) != 0) return PathKind.File;
-        // struct stat (glibc): st_dev, st_ino, st_nlink (8 bytes each) then st_mode on x86-64; the generic layout
-        // (aarch64 and others) puts st_mode right after st_ino.
-        var offset = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 24 : 16;
-        var mode = BitConverter.ToUInt32(buffer, offset) & 0xF000; // S_IFMT
+        if (FileStatus.Get(path) is not { } status) return PathKind.File;
+        var mode = status.Type;
         return mode switch
         {
             0x8000 => PathKind.File,
@@ -228,7 +228,4 @@ public static class OutputGuard
             _ => PathKind.Other,
         };
     }
-
-    [DllImport("libc", EntryPoint = "stat", SetLastError = true)]
-    private static extern int Stat(string path, byte[] buffer);
 }

@@ -6,7 +6,7 @@ namespace Muscle.Infrastructure;
 /// second run in this one) fails at once instead of racing on the same checkpoints. The holder's process id goes into
 /// <see cref="OutputGuard.MarkerFileName"/> (the lock file itself cannot be read while locked). The lock file stays:
 /// deleting it on release would let a waiter lock an unlinked file while a third run locks a new one.
-/// If the run leaves nothing but the marker and the lock in a directory that was missing or empty before, both are
+/// If the run leaves nothing but the marker, the lock (and the content-key cache) in a directory that was missing or empty before, both are
 /// removed again (and the directory, if the run created it), so a run refused for a bad input leaves no trace.
 /// </summary>
 public sealed class RunDirectoryLock : IDisposable
@@ -78,7 +78,7 @@ public sealed class RunDirectoryLock : IDisposable
         try
         {
             var left = Directory.EnumerateFileSystemEntries(Path).Select(System.IO.Path.GetFileName).ToList();
-            if (left.Any(n => n is not (OutputGuard.MarkerFileName or OutputGuard.LockFileName))) return;
+            if (left.Any(n => n is not (OutputGuard.MarkerFileName or OutputGuard.LockFileName or OutputGuard.ContentKeysFileName))) return;
             foreach (var name in left) File.Delete(System.IO.Path.Combine(Path, name!));
             if (!_existed) Directory.Delete(Path);
         }

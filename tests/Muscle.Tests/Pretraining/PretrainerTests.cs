@@ -154,7 +154,8 @@ public class PretrainerTests(TinyCorpusFixture f) : IClassFixture<TinyCorpusFixt
         var outDir = f.NewDir();
         Pretrainer.Run(Fresh(), options, outDir, resume: false);
         var e = Assert.Throws<MuscleInputException>(() => Pretrainer.Run(Fresh(), options with { LearningRate = 1e-3 }, outDir, resume: true));
-        Assert.Contains("differ", e.Message);
+        Assert.Equal("cannot resume: the recipe differs from the checkpoint's (options.learning_rate: 0.01 in the checkpoint, 0.001 now); start a new --out",
+            e.Message);
         Assert.Throws<MuscleInputException>(() => Pretrainer.Run(Fresh(f.CorpusB), options, outDir, resume: true));
     }
 
@@ -214,6 +215,32 @@ public class PretrainerTests(TinyCorpusFixture f) : IClassFixture<TinyCorpusFixt
         File.WriteAllText(path, text);
         var e = Assert.Throws<MuscleInputException>(() => Pretrainer.Run(Fresh(path), Quick, f.NewDir(), resume: false));
         Assert.Equal(path, e.File);
+    }
+
+    /// <summary>
+    /// pretrain's --resume says as train-adapter's does: a note when there is no checkpoint, and a refusal naming the
+    /// input whose content changed (before, a changed corpus got the generic "recipe differs" line).
+    /// </summary>
+    [Fact]
+    public void TheCliResumeNotesAMissingCheckpointAndRefusesACorpusChangedInPlace()
+    {
+        var outDir = f.NewDir();
+        var corpus = Path.Combine(f.Root, $"resume-{Guid.NewGuid():N}.txt");
+        File.Copy(f.CorpusA, corpus);
+        string[] args = ["pretrain", "--corpus", corpus, "--tokenizer", f.TokenizerDir, "--config", f.Config, "--out", outDir,
+                         "--steps", "3", "--batch-size", "4", "--seq-len", "16", "--warmup", "1", "--resume"];
+        var (o, e) = (new StringWriter(), new StringWriter());
+        Assert.True(MuscleApp.Run(args, o, e) == 0, e.ToString());
+        Assert.StartsWith($"note: --resume: no checkpoint in {outDir}; starting from step 0", e.ToString());
+
+        var text = File.ReadAllBytes(corpus);
+        var changed = (byte[])text.Clone();
+        changed[Array.IndexOf(changed, (byte)'a')] = (byte)'o';
+        Reliability.InPlaceRewrite.Bytes(corpus, changed);
+        (o, e) = (new StringWriter(), new StringWriter());
+        Assert.Equal(2, MuscleApp.Run(args, o, e));
+        Assert.Equal($"error: --resume: --corpus {corpus} differs from the run's start (content changed); start a new --out",
+            e.ToString().TrimEnd('\n'));
     }
 
     [Fact]

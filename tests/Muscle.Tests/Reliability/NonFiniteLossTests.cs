@@ -48,9 +48,9 @@ public sealed partial class NonFiniteLossTests : IDisposable
         Assert.NotEmpty(model.Adapter!.Parameters());
         using var scope = NewDisposeScope();
         Assert.All(model.Adapter.Parameters(), p => Assert.True(isfinite(p).all().item<bool>()));
-        // No temporary leftovers; the run directory's own marker and lock file are expected.
+        // No temporary leftovers; the run directory's own marker, lock file and content-key cache are expected.
         var hidden = Directory.EnumerateFiles(_dir, ".*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
-            .Select(Path.GetFileName).Where(f => f is not (OutputGuard.MarkerFileName or OutputGuard.LockFileName)).ToList();
+            .Select(Path.GetFileName).Where(f => f is not (OutputGuard.MarkerFileName or OutputGuard.LockFileName or OutputGuard.ContentKeysFileName)).ToList();
         Assert.True(hidden.Count == 0, $"left over: {string.Join(", ", hidden)}");
     }
 

@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using System.CommandLine;
+using Muscle.Cli.Commands;
 using Muscle.Cli.Infrastructure;
 using Muscle.Infrastructure;
 using Muscle.Testing;
@@ -6,8 +8,8 @@ using Muscle.Testing;
 namespace Muscle.Tests.Reliability;
 
 /// <summary>
-/// An output never destroys an input: every command that writes is run with its <c>--out</c> (or <c>--report</c>) aimed
-/// at each of its inputs, at a directory holding them and inside an input directory; each run must be refused with one
+/// An output never destroys an input: every command that writes is run with its <c>--out</c> (or <c>--report</c>,
+/// <c>--teacher-cache</c>) aimed at each of its inputs, at a directory holding them and inside an input directory; each run must be refused with one
 /// line naming both paths, and every input's SHA-256 must be unchanged. Also: special files are refused, symbolic links
 /// are written through, directories muscle did not write are left alone, and a run directory is locked.
 /// </summary>
@@ -31,6 +33,9 @@ public sealed class OutputGuardTests : IDisposable
         File.WriteAllLines(P("train.jsonl"), mc[..6]);
         File.WriteAllLines(P("valid.jsonl"), mc[6..8]);
         File.WriteAllLines(P("test.jsonl"), mc[8..]);
+        // Label files are only inputs here: every run is refused at its output, before any file is read.
+        foreach (var labels in new[] { "train-labels.txt", "valid-labels.txt", "test-labels.txt" }) File.WriteAllText(P(labels), "0\n");
+        File.Copy(Path.Combine(Valid, "tiny-llama", "config.json"), P("config.json"));
         File.WriteAllLines(P("transfer.jsonl"), mc[..2].Select(l => l.Replace("\"id\": \"", "\"id\": \"t-", StringComparison.Ordinal)));
         File.WriteAllText(P("corpus.txt"), "one small document\n\nanother small document\n");
         File.WriteAllText(P("valid.txt"), "held out text\n");
@@ -46,7 +51,10 @@ public sealed class OutputGuardTests : IDisposable
 
     private string P(string name) => Path.Combine(_ws, name);
 
-    /// <summary>A command line that works but for its output, the option naming the output, and its inputs.</summary>
+    /// <summary>
+    /// A command line that works but for its output, the option naming the output, and its inputs. A command with no
+    /// input (demo, data world) is still aimed at the directory holding everything, which it must leave alone.
+    /// </summary>
     private sealed record Writer(string[] Args, string OutOption, (string Option, string Name)[] Inputs);
 
     private Writer[] Writers()
@@ -61,8 +69,15 @@ public sealed class OutputGuardTests : IDisposable
             ("--old-model", "model-old"), ("--old-adapter", "adapter-old"), ("--new-model", "model-new"), ("--new-adapter", "adapter-new"),
             ("--train", "train.jsonl"), ("--valid", "valid.jsonl"), ("--transfer", "transfer.jsonl"),
         ];
+        // The label files' options too (inputs like any other; every run is refused at its output before reading one).
+        string[] labels = ["--labels", P("train-labels.txt"), "--valid-labels", P("valid-labels.txt")];
+        (string, string)[] labelInputs = [("--labels", "train-labels.txt"), ("--valid-labels", "valid-labels.txt")];
+        string[] test = ["--test", P("test.jsonl"), "--test-labels", P("test-labels.txt")];
+        (string, string)[] testInputs = [("--test", "test.jsonl"), ("--test-labels", "test-labels.txt")];
+        string[] elsewhere = ["--out", P("unused-run")];
         return
         [
+            // Indexed by the tests below: 0 convert, 1 eval, 2 train-adapter, 7 compare.
             new(["convert", "llama2c", "--checkpoint", P("tiny.bin"), "--tokenizer", P("tiny.model")], "--out",
                 [("--checkpoint", "tiny.bin"), ("--tokenizer", "tiny.model")]),
             new(["eval", "--model", P("model-old"), "--adapter", P("adapter-old"), "--task", "jsonl-mc", "--data", P("test.jsonl")], "--out",
@@ -76,6 +91,22 @@ public sealed class OutputGuardTests : IDisposable
                 [("--corpus", "corpus.txt"), ("--init-from", "model-old"), ("--tokenizer", "tokenizer"), ("--valid", "valid.txt")]),
             new(["compare", "--old", P("old.jsonl"), "--new", P("new.jsonl"), "--compat", P("compat.jsonl")], "--report",
                 [("--old", "old.jsonl"), ("--new", "new.jsonl"), ("--compat", "compat.jsonl")]),
+            new(["eval", "--model", P("model-old"), "--task", "jsonl-mc", "--data", P("test.jsonl"), "--labels", P("test-labels.txt")], "--out",
+                [("--data", "test.jsonl"), ("--labels", "test-labels.txt")]),
+            new(["train-adapter", "--model", P("model-old"), "--task", "jsonl-mc", "--train", P("train.jsonl"), "--valid", P("valid.jsonl"), .. labels],
+                "--out", labelInputs),
+            new(["train-compat", .. Update(labels)], "--out", labelInputs),
+            new(["update", .. Update([.. labels, .. test])], "--out", [.. labelInputs, .. testInputs]),
+            new(["ablate", .. Update([.. labels, .. test])], "--out", [.. labelInputs, .. testInputs]),
+            // The teacher cache is an output too (replaced as a whole): never an input either.
+            new(["train-compat", .. Update([.. labels, .. elsewhere])], "--teacher-cache", [.. updateInputs, .. labelInputs]),
+            new(["update", .. Update([.. labels, .. test, .. elsewhere])], "--teacher-cache", [.. updateInputs, .. labelInputs, .. testInputs]),
+            new(["ablate", .. Update([.. labels, .. test, .. elsewhere])], "--teacher-cache", [.. updateInputs, .. labelInputs, .. testInputs]),
+            new(["pretrain", "--corpus", P("corpus.txt"), "--config", P("config.json"), "--tokenizer", P("tokenizer")], "--out",
+                [("--config", "config.json")]),
+            // No inputs: aimed only at the directory holding everything, which they must leave alone.
+            new(["data", "world", "--quick"], "--out", []),
+            new(["demo", "--quick"], "--out", []),
         ];
     }
 
@@ -95,11 +126,29 @@ public sealed class OutputGuardTests : IDisposable
                     Refused(w, Path.Combine(P(name), "out"), $"{w.OutOption} {Path.Combine(P(name), "out")} lies inside the {option} input {P(name)}");
                 runs++;
             }
-            // ... or a directory holding the inputs.
-            Refused(w, _ws, $"{w.OutOption} {_ws} contains the ");
+            // ... or a directory holding the inputs (for a command without inputs: a directory muscle did not write).
+            Refused(w, _ws, w.Inputs.Length > 0 ? $"{w.OutOption} {_ws} contains the " : $"{w.OutOption} {_ws} already holds files muscle did not write");
             Assert.Equal(before, Snapshot(_ws));
         }
-        Assert.True(runs >= 30, $"only {runs} input/output pairs checked");
+        Assert.True(runs >= 70, $"only {runs} input/output pairs checked");
+        // Every output option of every command in the catalog is aimed here (generate and data inspect only print).
+        var covered = Writers().Select(w => $"{string.Join(' ', w.Args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)))} {w.OutOption}").ToHashSet();
+        var outputs = OutputOptions(CommandCatalog.All(new CliContext(TextWriter.Null, TextWriter.Null)), "").ToList();
+        Assert.True(outputs.Count >= 12, string.Join(", ", outputs));
+        foreach (var output in outputs) Assert.True(covered.Contains(output), $"{output} is never aimed at an input");
+    }
+
+    private static readonly string[] OutputOptionNames = ["--out", "--report", "--teacher-cache"];
+
+    /// <summary>"COMMAND PATH --option" for every option of a command that names an output.</summary>
+    private static IEnumerable<string> OutputOptions(IEnumerable<Command> commands, string prefix)
+    {
+        foreach (var command in commands)
+        {
+            var path = (prefix + " " + command.Name).Trim();
+            foreach (var option in command.Options.Where(o => OutputOptionNames.Contains(o.Name))) yield return $"{path} {option.Name}";
+            foreach (var sub in OutputOptions(command.Subcommands, path)) yield return sub;
+        }
     }
 
     [Fact]
