@@ -83,7 +83,8 @@ public sealed class MaxStepsTests(TinyWorldFixture world) : IClassFixture<TinyWo
         // A different --max-steps is a different schedule: not the same run.
         (exit, _, err) = Run(With(Recipe(stopped, "--resume"), "--max-steps", "16"));
         Assert.Equal(MuscleApp.ExitBadInput, exit);
-        Assert.Contains("the recipe (data, model or training options) differs", err);
+        Assert.Contains("the recipe differs from the checkpoint's", err);
+        Assert.Contains("MaxSteps: 15 in the checkpoint, 16 now", err);
     }
 
     [Theory]
