@@ -8,6 +8,9 @@ sha256(first request's context), target_hash = sha256(str(target)). EvaluationTr
 stringifies numbers and booleans) next to results_<timestamp>.json. Later releases write `arguments` as
 {"gen_args_0": {"arg_0": ..., "arg_1": ...}}; the new run uses that form so both are exercised.
 
+compat/ is a third run on the same docs, the compatibility model of `muscle compare --compat` (arXiv 2407.09435,
+Sec. 5.3): it keeps two of the new run's fixes and undoes some of its regressions, and adds one flip of its own.
+
 Deterministic, standard library only. Run: /usr/bin/python3 make_fixtures.py (in this folder).
 """
 import hashlib
@@ -19,6 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 BAD = os.path.join(HERE, "..", "bad-inputs")
 TS_OLD = "2024-06-01T10-00-00.000000"
 TS_NEW = "2024-09-15T08-30-00.000000"
+TS_COMPAT = "2024-10-01T09-15-00.000000"
 
 
 def sha(s):
@@ -41,6 +45,9 @@ ARC = [
 # Predicted choice per doc: old right on 0-3; new right on 0, 1, 4; doc 5 wrong with the same answer in both.
 ARC_PRED_OLD = [1, 0, 2, 3, 0, 1]
 ARC_PRED_NEW = [1, 0, 0, 1, 1, 1]
+# Compat: right on 0, 2, 3, 4 (fixes the new run's flips on 2 and 3, keeps its gain on 4), wrong on 1 (a flip the new
+# run does not have) and on 5 with the same answer as old and new.
+ARC_PRED_COMPAT = [1, 2, 2, 3, 1, 1]
 
 
 def arc_doc(i):
@@ -87,6 +94,8 @@ GSM = [("Tom has 3 apples and buys 15 more. How many?", "18"),
 # (strict-match output, flexible-extract output) per doc.
 GSM_OLD = [("18", "18"), ("42", "42"), ("[invalid]", "60"), ("5", "5")]
 GSM_NEW = [("18", "18"), ("[invalid]", "42"), ("60", "60"), ("6", "6")]
+# Compat: strict-match right on 0-2 (no flip from old; the new run's flip on 1 is gone), flexible-extract right on 0-2.
+GSM_COMPAT = [("18", "18"), ("42", "42"), ("60", "60"), ("5", "5")]
 
 
 def gsm_line(i, outputs, filt, nested):
@@ -148,7 +157,7 @@ def gsm_file(outputs, nested):
 
 
 def main():
-    for run in ("old", "new"):
+    for run in ("old", "new", "compat"):
         shutil.rmtree(os.path.join(HERE, run), ignore_errors=True)
     old_dir = os.path.join(HERE, "old", "model-v1")
     new_dir = os.path.join(HERE, "new", "model-v2")
@@ -160,6 +169,11 @@ def main():
     write_jsonl(os.path.join(new_dir, f"samples_gsm8k_{TS_NEW}.jsonl"), gsm_file(GSM_NEW, nested=True))
     results(os.path.join(old_dir, f"results_{TS_OLD}.json"), 4 / 6, (0.5, 0.75))
     results(os.path.join(new_dir, f"results_{TS_NEW}.json"), 3 / 6, (0.75, 1.0))
+    compat_dir = os.path.join(HERE, "compat", "model-v2-compat")
+    write_jsonl(os.path.join(compat_dir, f"samples_arc_easy_{TS_COMPAT}.jsonl"),
+                [arc_line(i, ARC_PRED_COMPAT[i], "list") for i in range(6)])
+    write_jsonl(os.path.join(compat_dir, f"samples_gsm8k_{TS_COMPAT}.jsonl"), gsm_file(GSM_COMPAT, nested=False))
+    results(os.path.join(compat_dir, f"results_{TS_COMPAT}.json"), 4 / 6, (0.75, 0.75))
 
     # Bad inputs (tests/bad-inputs/<case>/): only the data files; args.txt and expected.txt are by hand.
     mixed = [arc_line(i, ARC_PRED_OLD[i], "list") for i in range(2)] + [gsm_line(i, GSM_OLD[i], "none", False) for i in range(2)]
@@ -173,6 +187,30 @@ def main():
                 [arc_line(i, ARC_PRED_OLD[i], "list") for i in range(3)])
     write_jsonl(os.path.join(BAD, "compare-lmeval-doc-hash-differs", "new.jsonl"),
                 [arc_line(i, ARC_PRED_NEW[i], "list", changed if i == 1 else None) for i in range(3)])
+
+    # --compat: a task missing from the compat run; a doc_hash that differs in it; the compat model as predictions JSONL.
+    case = os.path.join(BAD, "compare-lmeval-compat-missing-task")
+    shutil.rmtree(case + "/old", ignore_errors=True)
+    shutil.rmtree(case + "/new", ignore_errors=True)
+    shutil.rmtree(case + "/compat", ignore_errors=True)
+    for run, ts, arc, gsm in (("old", TS_OLD, ARC_PRED_OLD, GSM_OLD), ("new", TS_NEW, ARC_PRED_NEW, GSM_NEW)):
+        write_jsonl(os.path.join(case, run, f"samples_arc_easy_{ts}.jsonl"), [arc_line(i, arc[i], "list") for i in range(3)])
+        write_jsonl(os.path.join(case, run, f"samples_gsm8k_{ts}.jsonl"),
+                    [gsm_line(i, gsm[i], "strict-match", False) for i in range(2)])
+    write_jsonl(os.path.join(case, "compat", f"samples_arc_easy_{TS_COMPAT}.jsonl"),
+                [arc_line(i, ARC_PRED_COMPAT[i], "list") for i in range(3)])
+
+    case = os.path.join(BAD, "compare-lmeval-compat-doc-hash-differs")
+    write_jsonl(os.path.join(case, "old.jsonl"), [arc_line(i, ARC_PRED_OLD[i], "list") for i in range(3)])
+    write_jsonl(os.path.join(case, "new.jsonl"), [arc_line(i, ARC_PRED_NEW[i], "list") for i in range(3)])
+    write_jsonl(os.path.join(case, "compat.jsonl"),
+                [arc_line(i, ARC_PRED_COMPAT[i], "list", changed if i == 1 else None) for i in range(3)])
+
+    case = os.path.join(BAD, "compare-lmeval-compat-is-predictions")
+    write_jsonl(os.path.join(case, "old.jsonl"), [arc_line(i, ARC_PRED_OLD[i], "list") for i in range(3)])
+    write_jsonl(os.path.join(case, "new.jsonl"), [arc_line(i, ARC_PRED_NEW[i], "list") for i in range(3)])
+    write_jsonl(os.path.join(case, "compat.jsonl"),
+                [{"id": str(i), "gold": ARC[i][2], "prediction": ARC_PRED_COMPAT[i]} for i in range(3)])
 
     for case in ("compare-lmeval-unknown-metric", "compare-lmeval-missing-filter"):
         write_jsonl(os.path.join(BAD, case, "old.jsonl"), [arc_line(i, ARC_PRED_OLD[i], "list") for i in range(3)])

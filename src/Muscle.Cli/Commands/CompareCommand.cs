@@ -26,7 +26,11 @@ public static class CompareCommand
             Required = true,
         };
         var newOption = new Option<FileSystemInfo>("--new") { Description = "New model (M_v2), in the same format as --old.", Required = true };
-        var compatOption = new Option<FileInfo?>("--compat") { Description = "Predictions JSONL of the compatibility model (M^C_v2): adds NFR_c, ΔNFR_c, Δ%NFR_c, Δacc_c, PFR_c." };
+        var compatOption = new Option<FileSystemInfo?>("--compat")
+        {
+            Description = "Compatibility model (M^C_v2), in the same format as --old (for lm-eval input: the same tasks, filter, "
+                          + "metric and doc_hash per doc_id): adds NFR_c, ΔNFR_c, Δ%NFR_c, Δacc_c, PFR_c.",
+        };
         var metricOption = new Option<string>("--metric")
         {
             Description = "How a prediction is scored: auto|accuracy|exact-match|rouge1|rouge2|rougeL|rougeLsum|score. "
@@ -56,7 +60,7 @@ public static class CompareCommand
         var jsonOption = new Option<bool>("--json") { Description = "Print one JSON object (rates as fractions in [0, 1]) instead of the table." };
         var failOption = new Option<double?>("--fail-on-nfr")
         {
-            Description = "CI gate: exit 1 when NFR (NFR_c with --compat) exceeds this fraction, e.g. 0.05.",
+            Description = "CI gate: exit 1 when NFR (NFR_c with --compat) exceeds this fraction, e.g. 0.05 (lm-eval input: any task's or the pooled one).",
         };
         failOption.Validators.Add(r =>
         {
@@ -106,15 +110,21 @@ public static class CompareCommand
                         ? $"--old is lm-eval output but --new is not (predictions JSONL or missing); give both in one format"
                         : $"--new is lm-eval output but --old is not (predictions JSONL or missing); give both in one format",
                     oldIsLmEval ? newPath : oldPath);
+            var compatPath = parse.GetValue(compatOption)?.FullName;
+            if (compatPath is not null && LmEvalReader.IsLmEvalInput(compatPath) != oldIsLmEval)
+                throw new MuscleInputException(
+                    oldIsLmEval
+                        ? "--old is lm-eval output but --compat is not (predictions JSONL or missing); give all three in one format"
+                        : "--compat is lm-eval output but --old is not (predictions JSONL); give all three in one format",
+                    compatPath);
             var bootstrap = parse.GetValue(bootstrapOption);
             var seed = parse.GetValue(seedOption);
             if (oldIsLmEval)
             {
-                if (parse.GetValue(compatOption) is { } compatFile)
-                    throw new MuscleInputException("--compat is not supported with lm-eval input yet", compatFile.FullName);
                 var options = new LmEvalCompareOptions(parse.GetValue(filterOption), parse.GetValue(metricOption), bootstrap, seed);
                 var acceptedLmEval = acceptedPath is null ? null : AcceptedFlips.Read(acceptedPath, lmEval: true);
-                var comparison = LmEvalComparer.Compare(LmEvalReader.ReadRun(oldPath), LmEvalReader.ReadRun(newPath), options);
+                var comparison = LmEvalComparer.Compare(LmEvalReader.ReadRun(oldPath), LmEvalReader.ReadRun(newPath), options,
+                    compatPath is null ? null : LmEvalReader.ReadRun(compatPath));
                 var lmEvalFlips = comparison.Tasks.SelectMany(t => AcceptedFlips.NegativeFlips(t.Result, t.Task)).ToList();
                 var lmEvalExit = RunLmEval(ctx, comparison, parse.GetValue(jsonOption), reportDir, parse.GetValue(failOption));
                 return Gates(ctx, lmEvalExit, lmEvalFlips, writeFlips, acceptedPath, acceptedLmEval);
@@ -129,7 +139,7 @@ public static class CompareCommand
             var accepted = acceptedPath is null ? null : AcceptedFlips.Read(acceptedPath, lmEval: false);
             var old = PredictionReader.Read(oldPath);
             var @new = PredictionReader.Read(newPath);
-            var compat = parse.GetValue(compatOption) is { } c ? PredictionReader.Read(c.FullName) : null;
+            var compat = compatPath is null ? null : PredictionReader.Read(compatPath);
             var result = ComparisonRunner.Compare(PredictionAlignment.Align(old, @new, compat), metric);
 
             if (parse.GetValue(jsonOption)) ctx.Out.WriteLine(ComparisonSummary.ToJson(result));
@@ -201,6 +211,16 @@ public static class CompareCommand
             foreach (var row in LmEvalSummary.Rows(comparison)) table.AddRow([.. row.Select(Markup.Escape)]);
             PlainConsole.For(ctx.Out).Write(table);
             ctx.Out.WriteLine(LmEvalSummary.MacroLine(comparison.Summary));
+            if (comparison.HasCompat)
+            {
+                ctx.Out.WriteLine();
+                ctx.Out.WriteLine("compatibility model: NFR = old → new, NFR_c = old → compat, ΔNFR_c = NFR_c − NFR, Δ%NFR_c = 100·ΔNFR_c/NFR");
+                var compat = new Table();
+                foreach (var column in LmEvalSummary.CompatColumns) compat.AddColumn(column);
+                foreach (var row in LmEvalSummary.CompatRows(comparison)) compat.AddRow([.. row.Select(Markup.Escape)]);
+                PlainConsole.For(ctx.Out).Write(compat);
+                ctx.Out.WriteLine(LmEvalSummary.CompatMacroLine(comparison.Summary));
+            }
             foreach (var t in comparison.Tasks) ctx.Out.WriteLine($"{t.Task}: {t.Result.MetricRule}");
             if (comparison.Tasks.FirstOrDefault(t => t.Bootstrap is not null)?.Bootstrap is { } b)
                 ctx.Out.WriteLine($"boot: paired bootstrap percentile interval, {b.Resamples} resamples, seed {b.Seed}");
@@ -215,11 +235,14 @@ public static class CompareCommand
 
         if (failLimit is { } limit)
         {
-            var worst = comparison.Tasks.OrderByDescending(t => t.Result.Nfr).First();
-            if (worst.Result.Nfr > limit || comparison.Summary.Nfr > limit)
+            // As for predictions JSONL (ComparisonResult.GatedNfr): with --compat the gate is on NFR_c, old → compat.
+            var rate = comparison.HasCompat ? "NFR_c" : "NFR";
+            var pooled = comparison.Summary.Compat?.NfrC ?? comparison.Summary.Nfr;
+            var worst = comparison.Tasks.OrderByDescending(t => t.Result.GatedNfr).First();
+            if (worst.Result.GatedNfr > limit || pooled > limit)
             {
-                var (name, nfr) = worst.Result.Nfr > limit ? ($"task {worst.Task}", worst.Result.Nfr) : ("all tasks (pooled)", comparison.Summary.Nfr);
-                ctx.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fail: NFR of {name} {nfr:0.####} exceeds --fail-on-nfr {limit:0.####}"));
+                var (name, nfr) = worst.Result.GatedNfr > limit ? ($"task {worst.Task}", worst.Result.GatedNfr) : ("all tasks (pooled)", pooled);
+                ctx.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fail: {rate} of {name} {nfr:0.####} exceeds --fail-on-nfr {limit:0.####}"));
                 return MuscleApp.ExitFailure;
             }
         }

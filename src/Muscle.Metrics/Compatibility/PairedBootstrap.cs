@@ -62,9 +62,12 @@ public static class PairedBootstrap
     /// same resampled items, so the correlation between the new and the compat model, which share most answers, narrows
     /// the interval of NFR_c − NFR the way pairing narrows Δacc.
     /// </summary>
+    /// <param name="strata">Optional stratum (task) per item, as in <see cref="Compute"/>: each task is resampled on its
+    /// own at its own size, so the pooled NFR, NFR_c and their difference keep the tasks' weights. Null means one
+    /// stratum (the same draws as before strata existed).</param>
     public static CompatibilityBootstrap CompatEffect(
         IReadOnlyList<double> scoreOld, IReadOnlyList<double> scoreNew, IReadOnlyList<double> scoreCompat, int resamples, long seed,
-        string stream = "compat-bootstrap")
+        string stream = "compat-bootstrap", IReadOnlyList<int>? strata = null)
     {
         ArgumentNullException.ThrowIfNull(scoreOld);
         ArgumentNullException.ThrowIfNull(scoreNew);
@@ -74,7 +77,11 @@ public static class PairedBootstrap
         if (scoreNew.Count != n || scoreCompat.Count != n)
             throw new ArgumentException($"old has {n} scores, new {scoreNew.Count}, compat {scoreCompat.Count}; align first");
         if (n == 0) throw new ArgumentException("no items to resample");
+        if (strata is not null && strata.Count != n) throw new ArgumentException($"{strata.Count} strata for {n} items");
 
+        // One stratum is the indices 0..n-1 in order, so group[random.Next(n)] draws what random.Next(n) drew before.
+        var groups = (strata ?? new int[n]).Select((s, i) => (s, i)).GroupBy(x => x.s).OrderBy(g => g.Key)
+            .Select(g => g.Select(x => x.i).ToArray()).ToArray();
         var random = StableRandom.Stream(seed, stream);
         var nfr = new double[resamples];
         var nfrC = new double[resamples];
@@ -86,13 +93,16 @@ public static class PairedBootstrap
         {
             int flips = 0, flipsC = 0;
             double sumNew = 0, sumC = 0;
-            for (var k = 0; k < n; k++)
+            foreach (var group in groups)
             {
-                var i = random.Next(n);
-                if (scoreNew[i] < scoreOld[i]) flips++;
-                if (scoreCompat[i] < scoreOld[i]) flipsC++;
-                sumNew += scoreNew[i] - scoreOld[i];
-                sumC += scoreCompat[i] - scoreNew[i];
+                for (var k = 0; k < group.Length; k++)
+                {
+                    var i = group[random.Next(group.Length)];
+                    if (scoreNew[i] < scoreOld[i]) flips++;
+                    if (scoreCompat[i] < scoreOld[i]) flipsC++;
+                    sumNew += scoreNew[i] - scoreOld[i];
+                    sumC += scoreCompat[i] - scoreNew[i];
+                }
             }
             nfr[b] = (double)flips / n;
             nfrC[b] = (double)flipsC / n;

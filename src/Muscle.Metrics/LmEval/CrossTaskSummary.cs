@@ -4,7 +4,8 @@ namespace Muscle.LmEval;
 
 /// <summary>
 /// All tasks together. Pooled ("micro") values count every item once, so big tasks weigh more; macro values are
-/// the plain mean over tasks. The bootstrap resamples each task on its own (stratified) and pools.
+/// the plain mean over tasks. The bootstrap resamples each task on its own (stratified) and pools. <see cref="Compat"/>
+/// holds the compatibility model's columns when one was compared (<c>--compat</c>), else null.
 /// </summary>
 public sealed record CrossTaskSummary(
     int Tasks,
@@ -16,7 +17,8 @@ public sealed record CrossTaskSummary(
     double MacroNfr,
     double MacroPfr,
     double MacroDeltaScore,
-    BootstrapIntervals? Bootstrap)
+    BootstrapIntervals? Bootstrap,
+    CrossTaskCompat? Compat = null)
 {
     public double DeltaScore => ScoreNew - ScoreOld;
 }

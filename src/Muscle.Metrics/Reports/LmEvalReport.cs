@@ -8,7 +8,9 @@ namespace Muscle.Reports;
 /// The report directory of an lm-eval comparison (<c>muscle compare --report</c> on lm-eval logs): the summary across
 /// tasks as <c>summary.json</c> (<see cref="LmEvalSummary.ToJson"/>), <c>summary.md</c> and a self-contained
 /// <c>summary.html</c> (the terminal's per-task table with its pooled row, the macro averages, the notes and each task's
-/// metric rule, tasks linking to their reports), and one <see cref="CompatibilityReport"/> directory per task. The
+/// metric rule, tasks linking to their reports), and one <see cref="CompatibilityReport"/> directory per task. With a
+/// compatibility run the pages add the compat table (<see cref="LmEvalSummary.CompatRows"/>: NFR, NFR_c, ΔNFR_c, Δ%NFR_c
+/// with paired bootstrap intervals) and each task's report is the three-model one, with its verdict. The
 /// directory is replaced as a whole (<see cref="AtomicFile.WriteDirectory"/>).
 /// </summary>
 public static class LmEvalReport
@@ -37,13 +39,19 @@ public static class LmEvalReport
         return string.Concat(task.Select(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' or '.' ? ch : '_'));
     }
 
-    private static string Title(LmEvalComparison c) => $"lm-eval: {Name(c.OldPath)} → {Name(c.NewPath)}, {c.Tasks.Count} task(s)";
+    public const string CompatUnits = "Compatibility model: NFR = old → new, NFR_c = old → compat; ΔNFR_c = NFR_c − NFR in points, "
+                                      + "Δ%NFR_c = 100·ΔNFR_c/NFR in % (n/a when NFR = 0); intervals from one paired bootstrap keeping "
+                                      + "old, new and compat of an item together.";
+
+    private static string Title(LmEvalComparison c) =>
+        $"lm-eval: {Name(c.OldPath)} → {Name(c.NewPath)}" + (c.CompatPath is { } p ? $" (compat {Name(p)})" : "") + $", {c.Tasks.Count} task(s)";
 
     private static string Name(string path) => Path.GetFileName(Path.TrimEndingDirectorySeparator(path));
 
     private static IEnumerable<string> Footer(LmEvalComparison c)
     {
         yield return LmEvalSummary.MacroLine(c.Summary);
+        if (LmEvalSummary.CompatMacroLine(c.Summary) is { } compat) yield return compat;
         foreach (var t in c.Tasks) yield return $"{t.Task}: {t.Result.MetricRule}";
         if (c.Summary.Bootstrap is { } b) yield return $"bootstrap: {b.Resamples} paired resamples, seed {b.Seed}";
         foreach (var note in c.Notes) yield return "note: " + note;
@@ -54,10 +62,21 @@ public static class LmEvalReport
         ArgumentNullException.ThrowIfNull(c);
         var sb = new StringBuilder();
         sb.AppendLine($"# {Title(c)}").AppendLine();
-        sb.AppendLine($"Old `{c.OldPath}`, new `{c.NewPath}`. {Units}").AppendLine();
-        sb.AppendLine("| " + string.Join(" | ", LmEvalSummary.Columns) + " |");
-        sb.AppendLine("|" + string.Concat(LmEvalSummary.Columns.Select(_ => "---|")));
-        var rows = LmEvalSummary.Rows(c);
+        sb.AppendLine($"Old `{c.OldPath}`, new `{c.NewPath}`" + (c.CompatPath is { } p ? $", compat `{p}`" : "") + $". {Units}").AppendLine();
+        MarkdownTable(sb, c, LmEvalSummary.Columns, LmEvalSummary.Rows(c));
+        if (c.HasCompat)
+        {
+            sb.AppendLine($"## Compatibility model").AppendLine().AppendLine(CompatUnits).AppendLine();
+            MarkdownTable(sb, c, LmEvalSummary.CompatColumns, LmEvalSummary.CompatRows(c));
+        }
+        foreach (var line in Footer(c)) sb.AppendLine($"- {Md(line)}");
+        return sb.ToString();
+    }
+
+    private static void MarkdownTable(StringBuilder sb, LmEvalComparison c, IReadOnlyList<string> columns, IReadOnlyList<IReadOnlyList<string>> rows)
+    {
+        sb.AppendLine("| " + string.Join(" | ", columns) + " |");
+        sb.AppendLine("|" + string.Concat(columns.Select(_ => "---|")));
         for (var i = 0; i < rows.Count; i++)
         {
             var cells = rows[i].Select(Md).ToList();
@@ -65,8 +84,6 @@ public static class LmEvalReport
             sb.AppendLine("| " + string.Join(" | ", cells) + " |");
         }
         sb.AppendLine();
-        foreach (var line in Footer(c)) sb.AppendLine($"- {Md(line)}");
-        return sb.ToString();
     }
 
     public static string Html(LmEvalComparison c)
@@ -77,12 +94,27 @@ public static class LmEvalReport
         sb.AppendLine($"<title>{H(Title(c))}</title><style>{CompatibilityReport.Css}</style></head><body>");
         sb.AppendLine("<div class=\"kicker\">lm-eval comparison · summary across tasks</div>");
         sb.AppendLine($"<h1>{H(Title(c))}</h1>");
-        sb.AppendLine($"<p class=\"sub\">old {H(c.OldPath)} · new {H(c.NewPath)}</p>");
+        sb.AppendLine($"<p class=\"sub\">old {H(c.OldPath)} · new {H(c.NewPath)}" + (c.CompatPath is { } p ? $" · compat {H(p)}" : "") + "</p>");
         sb.AppendLine($"<p>{H(Units)}</p>");
-        sb.Append("<table id=\"summary\"><tr>");
-        foreach (var column in LmEvalSummary.Columns) sb.Append($"<th>{H(column)}</th>");
+        HtmlTable(sb, c, "summary", LmEvalSummary.Columns, LmEvalSummary.Rows(c), firstNumeric: 3);
+        if (c.HasCompat)
+        {
+            sb.AppendLine("<h2>Compatibility model</h2>");
+            sb.AppendLine($"<p>{H(CompatUnits)}</p>");
+            HtmlTable(sb, c, "compat", LmEvalSummary.CompatColumns, LmEvalSummary.CompatRows(c), firstNumeric: 1);
+        }
+        sb.AppendLine("<ul>");
+        foreach (var line in Footer(c)) sb.AppendLine($"<li>{H(line)}</li>");
+        sb.AppendLine("</ul></body></html>");
+        return sb.ToString();
+    }
+
+    private static void HtmlTable(
+        StringBuilder sb, LmEvalComparison c, string id, IReadOnlyList<string> columns, IReadOnlyList<IReadOnlyList<string>> rows, int firstNumeric)
+    {
+        sb.Append($"<table id=\"{id}\"><tr>");
+        foreach (var column in columns) sb.Append($"<th>{H(column)}</th>");
         sb.AppendLine("</tr>");
-        var rows = LmEvalSummary.Rows(c);
         for (var i = 0; i < rows.Count; i++)
         {
             sb.Append(i < c.Tasks.Count ? "<tr>" : "<tr class=\"pooled\" style=\"font-weight:600\">");
@@ -90,14 +122,11 @@ public static class LmEvalReport
             {
                 var cell = H(rows[i][k]);
                 if (k == 0 && i < c.Tasks.Count) cell = $"<a href=\"{H(TaskDirectory(c.Tasks[i].Task))}/report.html\">{cell}</a>";
-                sb.Append(k >= 3 ? $"<td class=\"num\">{cell}</td>" : $"<td>{cell}</td>");
+                sb.Append(k >= firstNumeric ? $"<td class=\"num\">{cell}</td>" : $"<td>{cell}</td>");
             }
             sb.AppendLine("</tr>");
         }
-        sb.AppendLine("</table><ul>");
-        foreach (var line in Footer(c)) sb.AppendLine($"<li>{H(line)}</li>");
-        sb.AppendLine("</ul></body></html>");
-        return sb.ToString();
+        sb.AppendLine("</table>");
     }
 
     private static string H(string? s) => CompatibilityReport.H(s);

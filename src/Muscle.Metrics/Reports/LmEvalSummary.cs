@@ -10,7 +10,11 @@ namespace Muscle.Reports;
 /// The two user-facing forms of an lm-eval comparison: a snake_case JSON object (rates and score differences as
 /// fractions, undefined values null, intervals as [lower, upper]) and a per-task table with a pooled row: scores and
 /// rates in %, the score change Δ = new − old and its interval in percentage points ("pts", as
-/// <see cref="ComparisonSummary.Pts"/>: 60 % → 62 % is +2.00 pts, not +2 %).
+/// <see cref="ComparisonSummary.Pts"/>: 60 % → 62 % is +2.00 pts, not +2 %). With a compatibility run (<c>--compat</c>)
+/// the JSON adds the compat keys of <c>muscle compare --json</c> on predictions JSONL (<c>nfr_c</c>, <c>delta_nfr_c</c>,
+/// <c>delta_pct_nfr_c</c>, ...) per task and to the summary, and <see cref="CompatRows"/> gives a second table:
+/// NFR (old → new), NFR_c (old → compat), ΔNFR_c and Δ%NFR_c (arXiv 2407.09435, Sec. 5.3) with their paired bootstrap
+/// intervals.
 /// </summary>
 public static class LmEvalSummary
 {
@@ -24,6 +28,7 @@ public static class LmEvalSummary
             w.WriteString("format", "lm-eval");
             w.WriteString("old", c.OldPath);
             w.WriteString("new", c.NewPath);
+            if (c.CompatPath is { } compat) w.WriteString("compat", compat);
             w.WriteStartArray("tasks");
             foreach (var t in c.Tasks) WriteTask(w, t);
             w.WriteEndArray();
@@ -55,6 +60,17 @@ public static class LmEvalSummary
         ComparisonSummary.Number(w, "mcnemar_p", r.Discrete?.McNemarP);
         Interval(w, "nfr_wilson", r.Discrete?.NfrInterval ?? r.Continuous!.NfrInterval);
         Bootstrap(w, t.Bootstrap);
+        if (r.Deltas is { } x)
+        {
+            w.WriteNumber("score_compat", x.AccC);
+            w.WriteNumber("delta_score_c", r.DeltaScoreC!.Value);
+            w.WriteNumber("nfr_c", x.NfrC);
+            w.WriteNumber("pfr_c", x.PfrC);
+            w.WriteNumber("delta_nfr_c", x.DeltaNfrC);
+            ComparisonSummary.Number(w, "delta_pct_nfr_c", x.DeltaPctNfrC);
+            w.WriteNumber("mcnemar_p_negative_flips_new_vs_c", r.CompatMcNemarP!.Value);
+            CompatBootstrap(w, t.CompatBootstrap);
+        }
         w.WriteEndObject();
     }
 
@@ -72,6 +88,39 @@ public static class LmEvalSummary
         w.WriteNumber("macro_pfr", s.MacroPfr);
         w.WriteNumber("macro_delta_score", s.MacroDeltaScore);
         Bootstrap(w, s.Bootstrap);
+        if (s.Compat is { } x)
+        {
+            w.WriteNumber("score_compat", x.ScoreC);
+            w.WriteNumber("delta_score_c", x.DeltaScoreC);
+            w.WriteNumber("nfr_c", x.NfrC);
+            w.WriteNumber("pfr_c", x.PfrC);
+            w.WriteNumber("delta_nfr_c", x.DeltaNfrC);
+            ComparisonSummary.Number(w, "delta_pct_nfr_c", x.DeltaPctNfrC);
+            w.WriteNumber("macro_nfr_c", x.MacroNfrC);
+            w.WriteNumber("macro_delta_nfr_c", x.MacroDeltaNfrC);
+            CompatBootstrap(w, x.Bootstrap);
+        }
+        w.WriteEndObject();
+    }
+
+    /// <summary>The intervals of <see cref="PairedBootstrap.CompatEffect"/>: fractions, <c>delta_pct_nfr_c</c> in % (null when no resample had a flip).</summary>
+    private static void CompatBootstrap(Utf8JsonWriter w, CompatibilityBootstrap? b)
+    {
+        if (b is null)
+        {
+            w.WriteNull("compat_bootstrap");
+            return;
+        }
+        w.WriteStartObject("compat_bootstrap");
+        w.WriteNumber("resamples", b.Resamples);
+        w.WriteNumber("seed", b.Seed);
+        Interval(w, "nfr", b.Nfr);
+        Interval(w, "nfr_c", b.NfrC);
+        Interval(w, "delta_nfr_c", b.DeltaNfrC);
+        if (b.DeltaPctNfrC is { } pct) Interval(w, "delta_pct_nfr_c", pct);
+        else w.WriteNull("delta_pct_nfr_c");
+        Interval(w, "delta_score_new", b.DeltaScoreNew);
+        Interval(w, "delta_score_c", b.DeltaScoreC);
         w.WriteEndObject();
     }
 
@@ -127,6 +176,52 @@ public static class LmEvalSummary
         return rows;
     }
 
+    /// <summary>Column headers of <see cref="CompatRows"/>.</summary>
+    public static IReadOnlyList<string> CompatColumns { get; } =
+    [
+        "task", "N", "new", "compat", "Δ compat − new", "NFR", "NFR_c", "NFR_c 95 % boot (%)", "ΔNFR_c", "ΔNFR_c 95 % boot (pts)",
+        "Δ%NFR_c", "Δ%NFR_c 95 % boot (%)",
+    ];
+
+    /// <summary>
+    /// The compatibility table (<c>--compat</c>): one row per task and the pooled row, as <see cref="Rows"/>. NFR is old →
+    /// new, NFR_c old → compat, ΔNFR_c = NFR_c − NFR in points, Δ%NFR_c = 100·ΔNFR_c/NFR in % ("n/a" when NFR = 0); the
+    /// intervals come from one paired bootstrap over items keeping old, new and compat together. Empty without a compat run.
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyList<string>> CompatRows(LmEvalComparison c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        if (!c.HasCompat) return [];
+        var rows = new List<IReadOnlyList<string>>();
+        foreach (var t in c.Tasks)
+        {
+            var r = t.Result;
+            var x = r.Deltas!;
+            var b = t.CompatBootstrap;
+            rows.Add([
+                t.Task, N(r.N), Pct(r.ScoreNew), Pct(x.AccC), ComparisonSummary.Pts(r.DeltaScoreC), Pct(r.Nfr), Pct(x.NfrC), Ci(b?.NfrC),
+                ComparisonSummary.Pts(x.DeltaNfrC), SignedCi(b?.DeltaNfrC, 100), PctOf(x.DeltaPctNfrC), SignedCi(b?.DeltaPctNfrC, 1),
+            ]);
+        }
+        var s = c.Summary;
+        var p = s.Compat!;
+        rows.Add([
+            $"all {s.Tasks} tasks (pooled)", N(s.N), Pct(s.ScoreNew), Pct(p.ScoreC), ComparisonSummary.Pts(p.DeltaScoreC), Pct(s.Nfr), Pct(p.NfrC),
+            Ci(p.Bootstrap?.NfrC), ComparisonSummary.Pts(p.DeltaNfrC), SignedCi(p.Bootstrap?.DeltaNfrC, 100), PctOf(p.DeltaPctNfrC),
+            SignedCi(p.Bootstrap?.DeltaPctNfrC, 1),
+        ]);
+        return rows;
+    }
+
+    /// <summary>One line on the macro averages of the compat columns; null without a compat run.</summary>
+    public static string? CompatMacroLine(CrossTaskSummary s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return s.Compat is { } x
+            ? $"macro average over {s.Tasks} tasks: NFR_c {Pct(x.MacroNfrC)}, ΔNFR_c {ComparisonSummary.Pts(x.MacroDeltaNfrC)}"
+            : null;
+    }
+
     /// <summary>One line on the macro averages (the plain mean over tasks) of <see cref="CrossTaskSummary"/>.</summary>
     public static string MacroLine(CrossTaskSummary s)
     {
@@ -140,6 +235,14 @@ public static class LmEvalSummary
 
     private static string Ci(RateInterval? i) => i is { } x
         ? $"[{(100 * x.Lower).ToString("0.00", CultureInfo.InvariantCulture)}, {(100 * x.Upper).ToString("0.00", CultureInfo.InvariantCulture)}]"
+        : "";
+
+    private static string PctOf(double? percent) =>
+        percent is { } v ? v.ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture) + " %" : "n/a";
+
+    /// <summary>A signed interval scaled to its column's unit (100 for points of a fraction, 1 for a percentage); "" when absent.</summary>
+    private static string SignedCi(RateInterval? i, double scale) => i is { } x
+        ? ComparisonSummary.SignedInterval(new RateInterval(scale * x.Lower, scale * x.Upper))
         : "";
 
     private static string P(double p) => p.ToString(p < 1e-4 ? "0.00e+0" : "0.0000", CultureInfo.InvariantCulture);

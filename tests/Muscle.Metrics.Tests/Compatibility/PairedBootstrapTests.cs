@@ -87,4 +87,24 @@ public class PairedBootstrapTests
         Assert.Equal(new RateInterval(-100, -100), fixedAll.DeltaPctNfrC);
         Assert.True(fixedAll.DeltaNfrC.Upper < 0);
     }
+
+    [Fact]
+    public void CompatEffectResamplesStrataAtTheirOwnSize()
+    {
+        // 20 items, old right on all. Stratum 0 (items 0-9): new wrong on all, compat right on all; stratum 1: new right,
+        // compat wrong on all. Stratified, every resample keeps 10 of 20 flips under each model: NFR = NFR_c = 0.5 and
+        // ΔNFR_c = 0 exactly. Unstratified, the share of stratum-0 items varies, and with it both rates.
+        var old = Enumerable.Repeat(1.0, 20).ToArray();
+        var @new = Enumerable.Range(0, 20).Select(i => i < 10 ? 0.0 : 1.0).ToArray();
+        var compat = Enumerable.Range(0, 20).Select(i => i < 10 ? 1.0 : 0.0).ToArray();
+        var strata = Enumerable.Range(0, 20).Select(i => i < 10 ? 0 : 1).ToArray();
+        var b = PairedBootstrap.CompatEffect(old, @new, compat, 300, 5, strata: strata);
+        Assert.Equal(new RateInterval(0.5, 0.5), b.Nfr);
+        Assert.Equal(new RateInterval(0.5, 0.5), b.NfrC);
+        Assert.Equal(new RateInterval(0, 0), b.DeltaNfrC);
+        var unstratified = PairedBootstrap.CompatEffect(old, @new, compat, 300, 5);
+        Assert.True(unstratified.DeltaNfrC.Lower < 0 && unstratified.DeltaNfrC.Upper > 0);
+        // One stratum draws what no strata draw (the intervals the JSONL path and the reports already showed stay put).
+        Assert.Equal(unstratified, PairedBootstrap.CompatEffect(old, @new, compat, 300, 5, strata: new int[20]));
+    }
 }
