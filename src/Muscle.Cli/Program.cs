@@ -8,7 +8,7 @@ public static class Program
     public static int Main(string[] args)
     {
         // Before anything loads LibTorch (and with it libgomp, which reads its environment once).
-        OpenMpWaitPolicy.ApplyPassiveUnlessSet();
+        OpenMpWaitPolicy.ApplyForCurrentLoad();
         // Numbers in files and reports must not depend on the user's locale; ICU stays on for Unicode NFC.
         System.Globalization.CultureInfo.DefaultThreadCurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
         System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.InvariantCulture;

@@ -25,4 +25,13 @@ public class OpenMpWaitPolicyTests
         OpenMpWaitPolicy.ApplyPassiveUnlessSet();
         Assert.Equal(before, OpenMpWaitPolicy.NativeValue());
     }
+
+    [Theory]
+    [InlineData(0.0, null)]
+    [InlineData(0.49, null)]
+    [InlineData(0.5, "PASSIVE")]  // another process on half a core: a spinning team already loses
+    [InlineData(1.0, "PASSIVE")]  // one busy process (the 5–18× case in docs/PERFORMANCE.md)
+    [InlineData(15.0, "PASSIVE")]
+    public void Idle_threads_sleep_only_when_other_work_shows_in_the_load_average(double load, string? expected) =>
+        Assert.Equal(expected, OpenMpWaitPolicy.ForLoad(load));
 }
