@@ -32,8 +32,7 @@ public static class PairedBootstrap
         if (n == 0) throw new ArgumentException("no items to resample");
         if (strata is not null && strata.Count != n) throw new ArgumentException($"{strata.Count} strata for {n} items");
 
-        var groups = (strata ?? new int[n]).Select((s, i) => (s, i)).GroupBy(x => x.s).OrderBy(g => g.Key)
-            .Select(g => g.Select(x => x.i).ToArray()).ToArray();
+        var groups = Groups(strata, n);
         var random = StableRandom.Stream(seed, stream);
         var nfr = new double[resamples];
         var delta = new double[resamples];
@@ -79,9 +78,7 @@ public static class PairedBootstrap
         if (n == 0) throw new ArgumentException("no items to resample");
         if (strata is not null && strata.Count != n) throw new ArgumentException($"{strata.Count} strata for {n} items");
 
-        // One stratum is the indices 0..n-1 in order, so group[random.Next(n)] draws what random.Next(n) drew before.
-        var groups = (strata ?? new int[n]).Select((s, i) => (s, i)).GroupBy(x => x.s).OrderBy(g => g.Key)
-            .Select(g => g.Select(x => x.i).ToArray()).ToArray();
+        var groups = Groups(strata, n);
         var random = StableRandom.Stream(seed, stream);
         var nfr = new double[resamples];
         var nfrC = new double[resamples];
@@ -116,6 +113,14 @@ public static class PairedBootstrap
     }
 
     /// <summary>The 2.5 % and 97.5 % percentiles, linear interpolation between order statistics (numpy's default).</summary>
+    /// <summary>
+    /// The item indices of each stratum, strata in ascending order, items in order within each. One stratum is the
+    /// indices 0..n-1 in order, so <c>group[random.Next(n)]</c> draws what <c>random.Next(n)</c> drew before strata existed.
+    /// </summary>
+    private static int[][] Groups(IReadOnlyList<int>? strata, int n) =>
+        (strata ?? new int[n]).Select((s, i) => (s, i)).GroupBy(x => x.s).OrderBy(g => g.Key)
+            .Select(g => g.Select(x => x.i).ToArray()).ToArray();
+
     private static RateInterval Percentiles(double[] values)
     {
         Array.Sort(values);
