@@ -33,12 +33,8 @@ mkdir -p "$OUT"
 RESULTS="$OUT/results.jsonl"
 : > "$RESULTS"
 # The machine, first: CPU model, core count, load, and the flags that decide the bf16 kernels (avx512_bf16, amx_bf16).
-{ date -u
-  echo "model name: $(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
-  echo "cores (nproc): $(nproc)"
-  echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "flags: $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
-} > "$OUT/env.txt"
+source bench/machine.sh
+machine_facts > "$OUT/env.txt"
 
 dotnet build bench/Muscle.Bench -c Release -v q -nologo >/dev/null
 BENCH=bench/Muscle.Bench/bin/Release/net10.0/linux-x64/Muscle.Bench

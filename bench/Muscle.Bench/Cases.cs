@@ -67,6 +67,7 @@ public static class Cases
             if (i == TrainWarmup)
             {
                 PeakMemory.Reset();
+                PerfWindow.Enable();
                 cpu0 = CpuNow();
             }
             var sw = Stopwatch.StartNew();
@@ -80,6 +81,7 @@ public static class Cases
             if (i >= TrainWarmup) seconds.Add(sw.Elapsed.TotalSeconds);
         }
         var cpu = CpuNow() - cpu0;
+        PerfWindow.Disable();
         var peak = PeakMemory.PeakMiB();
         var check = last!.item<float>(); // the only host read: after the timed steps
         last.Dispose();
@@ -96,6 +98,27 @@ public static class Cases
         opt.ZeroGrad();
         return loss;
     }
+
+    /// <summary>The machine's practical GEMM peak: C = A·B on <see cref="GemmSize"/>² matrices, 2 warm-up and 10 timed
+    /// products; TokensPerIter is the FLOP count of one product (2n³), so tokens/s reads as FLOP/s.</summary>
+    public static Measurement GemmPeak(ScalarType dtype)
+    {
+        torch.manual_seed(42);
+        using var a = randn(GemmSize, GemmSize, dtype: dtype, device: Device);
+        using var b = randn(GemmSize, GemmSize, dtype: dtype, device: Device);
+        var seconds = new List<double>();
+        var cpu0 = 0.0;
+        for (var i = 0; i < 12; i++)
+        {
+            if (i == 2) cpu0 = CpuNow();
+            var sw = Stopwatch.StartNew();
+            using (var c = a.matmul(b)) ComputeDevices.Synchronize(Device);
+            if (i >= 2) seconds.Add(sw.Elapsed.TotalSeconds);
+        }
+        return new Measurement("gemm", 2L * GemmSize * GemmSize * GemmSize, seconds, PeakMemory.PeakMiB(), null, CpuNow() - cpu0);
+    }
+
+    public const int GemmSize = 2048;
 
     public static Measurement MultipleChoice(BenchModel bm, ScalarType dtype)
     {

@@ -4,13 +4,18 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 // Usage:
-//   Muscle.Bench run --model llama-3.4m --dtype fp32 --cases full,lora,mc,gen-cache,gen-nocache,muscle-exact,muscle-cache [--models bench/models.json]
+//   Muscle.Bench run --model llama-3.4m --dtype fp32 --cases full,lora,mc,gen-cache,gen-nocache,muscle-exact,muscle-cache,gemm [--models bench/models.json]
 //   Muscle.Bench loss-check --dir <dir> [--models bench/models.json]
 //   Muscle.Bench parity [--device cuda]      (CPU vs the device, fp32: log-likelihoods and one LoRA step; exit 1 beyond 1e-4)
-// --device auto|cpu|cuda|cuda:N (default cpu) places every case's models and batches; --threads N (default 2).
+// --device auto|cpu|cuda|cuda:N (default cpu) places every case's models and batches; --threads N (default 2);
+// --train-steps N overrides the model's timed steps of full/lora (for profiling: bench/profile.sh);
+// --heap keep|glibc (default keep: Muscle.Models.CpuTensorHeap, as the CLI; glibc: malloc's defaults).
 // Prints one JSON line per case (the same fields bench/pytorch/reference.py prints).
 
 var opts = ParseOptions(args.Skip(1).ToArray());
+// As the CLI does (src/Muscle.Cli/Program.cs), unless --heap glibc asks for glibc's defaults (the "before" of
+// docs/PERFORMANCE.md's profile; a MALLOC_* variable would not do: setting one turns off glibc's dynamic mmap threshold).
+if (opts.GetValueOrDefault("heap", "keep") == "keep") Muscle.Models.CpuTensorHeap.Apply();
 var modelsJson = opts.GetValueOrDefault("models", Path.Combine("bench", "models.json"));
 torch.set_num_threads(int.Parse(opts.GetValueOrDefault("threads", "2"), System.Globalization.CultureInfo.InvariantCulture));
 try
@@ -28,6 +33,7 @@ switch (args.FirstOrDefault())
     case "run":
     {
         var bm = BenchModel.Load(modelsJson, opts.GetValueOrDefault("model", "llama-3.4m"));
+        if (opts.TryGetValue("train-steps", out var steps)) bm = bm with { TrainSteps = int.Parse(steps, System.Globalization.CultureInfo.InvariantCulture) };
         var dtypeName = opts.GetValueOrDefault("dtype", "fp32");
         var dtype = dtypeName switch
         {
@@ -47,6 +53,7 @@ switch (args.FirstOrDefault())
                 "gen-nocache" => Cases.Generate(bm, dtype, useCache: false),
                 "muscle-exact" => MuscleStep.Exact(bm, dtype),
                 "muscle-cache" => MuscleStep.Cached(bm, dtype),
+                "gemm" => Cases.GemmPeak(dtype),
                 _ => throw new ArgumentException($"unknown case '{c}'"),
             };
             var perToken = c.StartsWith("gen", StringComparison.Ordinal) ? m.TokensPerIter : 1;

@@ -217,6 +217,18 @@ def labels_of(ids):
 
 
 # ---------------------------------------------------------------- memory
+def perf_window(command):
+    """As Muscle.Bench's PerfWindow: limit bench/profile.sh's perf record to the timed steps (MUSCLE_PERF_CTL/ACK)."""
+    ctl, ack = os.environ.get("MUSCLE_PERF_CTL"), os.environ.get("MUSCLE_PERF_ACK")
+    if not ctl:
+        return
+    with open(ctl, "w") as f:
+        f.write(command + "\n")
+    if ack:
+        with open(ack) as f:
+            f.readline()
+
+
 def reset_peak():
     try:
         with open("/proc/self/clear_refs", "w") as f:
@@ -271,12 +283,14 @@ def case_train(bm, dtype, lora):
     for i in range(TRAIN_WARMUP + bm["train_steps"]):
         if i == TRAIN_WARMUP:
             reset_peak()
+            perf_window("enable")
             cpu0 = time.process_time()
         t0 = time.perf_counter()
         last = train_step(model, opt, ids, labels, mask, counted).detach()
         if i >= TRAIN_WARMUP:
             secs.append(time.perf_counter() - t0)
     cpu = time.process_time() - cpu0
+    perf_window("disable")
     return secs, bm["batch"] * bm["seq"], peak_mib(), float(last), cpu
 
 
@@ -303,6 +317,24 @@ def score(model, requests, batch_size, pad_id=0):
             greedy = bool((rows.argmax(-1) == target).all().item())
             results[i] = (picked.sum().double().item(), greedy)
     return results
+
+
+GEMM_SIZE = 2048
+
+
+def case_gemm(dtype):
+    """As Muscle.Bench's GemmPeak: 2048^2 products, 2 warm-up and 10 timed; 'tokens' are FLOPs (2n^3 a product)."""
+    torch.manual_seed(42)
+    a, b = torch.randn(GEMM_SIZE, GEMM_SIZE, dtype=dtype), torch.randn(GEMM_SIZE, GEMM_SIZE, dtype=dtype)
+    secs, cpu0 = [], 0.0
+    for i in range(12):
+        if i == 2:
+            cpu0 = time.process_time()
+        t0 = time.perf_counter()
+        a @ b
+        if i >= 2:
+            secs.append(time.perf_counter() - t0)
+    return secs, 2 * GEMM_SIZE ** 3, peak_mib(), None, time.process_time() - cpu0
 
 
 def case_mc(bm, dtype):
@@ -400,6 +432,7 @@ def main():
     ap.add_argument("--cases", default="full,lora,mc,gen-cache,gen-nocache")
     ap.add_argument("--models", default=MODELS_JSON)
     ap.add_argument("--dir")
+    ap.add_argument("--train-steps", type=int, help="timed steps of full/lora (default: the model's train_steps); for profiling")
     a = ap.parse_args()
     torch.set_num_threads(2)
     with open(a.models) as f:
@@ -407,6 +440,8 @@ def main():
     if a.mode == "loss-check":
         return loss_check(models["llama-3.4m"], a.dir)
     bm = dict(models[a.model], name=a.model)
+    if a.train_steps:
+        bm["train_steps"] = a.train_steps
     dtype = torch.float32 if a.dtype == "fp32" else torch.bfloat16
     for c in a.cases.split(","):
         row = {"impl": "pytorch", "model": a.model, "dtype": a.dtype, "case": c}
@@ -418,6 +453,8 @@ def main():
             secs, toks, peak, check, cpu = case_train(bm, dtype, c == "lora")
         elif c == "mc":
             secs, toks, peak, check, cpu = case_mc(bm, dtype)
+        elif c == "gemm":
+            secs, toks, peak, check, cpu = case_gemm(dtype)
         elif c in ("gen-cache", "gen-nocache"):
             secs, toks, peak, check, cpu = case_gen(bm, dtype, c == "gen-cache")
         else:

@@ -1,0 +1,13 @@
+# Sourced by bench/run.sh and bench/profile.sh: what every figure is recorded beside.
+# machine_facts prints the date, CPU model, core count, load average, the CPU flags (avx2, avx512f, avx512_bf16,
+# amx_bf16 decide the kernels: docs/PERFORMANCE.md) and the ISA caps in effect (ATEN_CPU_CAPABILITY,
+# MKL_ENABLE_INSTRUCTIONS, ONEDNN_MAX_CPU_ISA, OPENBLAS_CORETYPE), if any.
+machine_facts() {
+    date -u
+    echo "model name: $(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+    echo "cores (nproc): $(nproc)"
+    echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "flags: $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+    echo "ISA caps: ATEN_CPU_CAPABILITY=${ATEN_CPU_CAPABILITY:-} MKL_ENABLE_INSTRUCTIONS=${MKL_ENABLE_INSTRUCTIONS:-}" \
+         "ONEDNN_MAX_CPU_ISA=${ONEDNN_MAX_CPU_ISA:-} OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-}"
+}
