@@ -11,3 +11,11 @@ machine_facts() {
     echo "ISA caps: ATEN_CPU_CAPABILITY=${ATEN_CPU_CAPABILITY:-} MKL_ENABLE_INSTRUCTIONS=${MKL_ENABLE_INSTRUCTIONS:-}" \
          "ONEDNN_MAX_CPU_ISA=${ONEDNN_MAX_CPU_ISA:-} OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-}"
 }
+
+# isa_cap avx2: caps ATen's kernels (both sides), MKL and oneDNN (ours) and OpenBLAS (the reference) at AVX2, so an
+# AVX-512 machine runs the kernels an AVX2-only machine would. Anything else: no cap.
+isa_cap() {
+    if [[ ${1:-} == avx2 ]]; then
+        export ATEN_CPU_CAPABILITY=avx2 MKL_ENABLE_INSTRUCTIONS=AVX2 ONEDNN_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell
+    fi
+}

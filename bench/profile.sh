@@ -16,16 +16,13 @@ HEAP=${HEAP:-keep}
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 PY=${PY:-/usr/bin/python3}
 OUT=${OUT:-runs/profile-$(date -u +%Y%m%dT%H%M%SZ)}
-if [[ ${ISA:-} == avx2 ]]; then
-    # ATen's own kernels (both), MKL (ours), oneDNN (ours) and OpenBLAS (the reference) each have their own switch.
-    export ATEN_CPU_CAPABILITY=avx2 MKL_ENABLE_INSTRUCTIONS=AVX2 ONEDNN_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell
-fi
+source bench/machine.sh
+isa_cap "${ISA:-}"
 command -v perf >/dev/null || { echo "error: bench/profile.sh needs perf: apt-get install linux-perf" >&2; exit 2; }
 $PY -c 'import torch, numpy' 2>/dev/null ||
     { echo "error: bench/profile.sh needs PyTorch for $PY: apt-get install python3-torch libopenblas0-openmp" >&2; exit 2; }
 
 mkdir -p "$OUT"
-source bench/machine.sh
 machine_facts > "$OUT/env.txt"
 echo "ours: --heap $HEAP" >> "$OUT/env.txt"
 dotnet build bench/Muscle.Bench -c Release -v q -nologo >/dev/null

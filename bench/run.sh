@@ -3,11 +3,15 @@
 # reference alternately (the first implementation swaps every repetition), then prints medians and median ratios.
 #   bench/run.sh                 # REPS=5 for llama-3.4m, REPS_20M=3 for llama-20m
 #   REPS=1 REPS_20M=1 bench/run.sh   # a quick smoke run
+#   ISA=avx2 DTYPES=fp32 bench/run.sh   # an AVX2-only machine's kernels on an AVX-512 one (bench/machine.sh, isa_cap)
 # Results: runs/bench-<timestamp>/{results.jsonl,table.md,loss-check.json}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPS=${REPS:-5}
 REPS_20M=${REPS_20M:-3}
+DTYPES=${DTYPES:-fp32 bf16}
+source bench/machine.sh
+isa_cap "${ISA:-}"
 # The machine is shared: with OpenMP's default active spin-wait, 2 spinning threads on 2 oversubscribed cores lose
 # up to 10x at random. Passive waiting (for both implementations) keeps the comparison stable; override to measure
 # the default: OMP_WAIT_POLICY=ACTIVE bench/run.sh.
@@ -33,7 +37,6 @@ mkdir -p "$OUT"
 RESULTS="$OUT/results.jsonl"
 : > "$RESULTS"
 # The machine, first: CPU model, core count, load, and the flags that decide the bf16 kernels (avx512_bf16, amx_bf16).
-source bench/machine.sh
 machine_facts > "$OUT/env.txt"
 
 dotnet build bench/Muscle.Bench -c Release -v q -nologo >/dev/null
@@ -57,7 +60,8 @@ $BENCH loss-check --dir "$OUT/loss-check" >/dev/null
 $PY bench/pytorch/reference.py loss-check --dir "$OUT/loss-check" | tee "$OUT/loss-check.json" | cut -c1-120
 
 # muscle-exact and muscle-cache last: a case's peak RSS includes what earlier cases in the same process freed but the allocator kept.
-CASES=full,lora,mc,gen-cache,gen-nocache,muscle-exact,muscle-cache
+# gemm: the practical peak FLOP/s (a 2048^2 product) that summarize.py divides the training cases' FLOP/s by.
+CASES=full,lora,mc,gen-cache,gen-nocache,muscle-exact,muscle-cache,gemm
 run_pair() { # model dtype rep
     local cases=$CASES
     # Greedy decoding of llama-20m without a cache recomputes up to 272 positions per token (~30 s per run):
@@ -71,7 +75,7 @@ run_pair() { # model dtype rep
     echo "  $1 $2 rep $3 done ($(date -u +%T))"
 }
 for rep in $(seq 1 "$REPS"); do
-    for dtype in fp32 bf16; do
+    for dtype in $DTYPES; do
         run_pair llama-3.4m "$dtype" "$rep"
         if (( rep <= REPS_20M )); then run_pair llama-20m "$dtype" "$rep"; fi
     done

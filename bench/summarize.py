@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Medians per (model, dtype, case, impl) and medians of per-repetition ratios ours / PyTorch, as a Markdown table."""
 import json
+import os
 import statistics
 import sys
 from collections import defaultdict
@@ -20,6 +21,20 @@ def ratio_median(key_ours, key_ref, field):
     return med([x[field] / y[field] for x, y in zip(a, b)])
 
 order = ["full", "lora", "muscle-exact", "muscle-cache", "mc", "gen-cache", "gen-nocache"]
+MODELS = json.load(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "models.json")))
+
+
+def train_flops_per_token(model, case):
+    """FLOPs of one trained token, counted as the PaLM paper's model FLOPs utilisation does (Chowdhery et al. 2022,
+    appendix B): 6N + 12·L·h·T for full training, where N counts every matrix multiplied per token (the LM head too,
+    tied or not) and 12·L·h·T the attention scores and values forward and backward. A LoRA step on a frozen base skips
+    the weight gradients (2N), and r = 8 on q, v adds under 1 %: 4N + 12·L·h·T."""
+    m = MODELS[model]
+    c = m["config"]
+    h, i, l, v = c["hidden_size"], c["intermediate_size"], c["num_hidden_layers"], c["vocab_size"]
+    kv = h // c["num_attention_heads"] * c["num_key_value_heads"]
+    n = l * (2 * h * h + 2 * h * kv + 3 * h * i) + h * v
+    return (6 if case == "full" else 4) * n + 12 * l * h * m["seq"]
 print("| model | dtype | case | runs | ours tok/s | PyTorch tok/s | ratio tok/s | ratio by CPU time | ours step ms | PyTorch step ms | ours peak MiB | PyTorch peak MiB |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for model in sorted({k[0] for k in by}):
@@ -37,6 +52,30 @@ for model in sorted({k[0] for k in by}):
             print(f"| {model} | {dtype} | {case} | {min(len(by[o]), len(by[p]))} | {f(o,'tokens_per_s'):,.0f} | "
                   f"{f(p,'tokens_per_s'):,.0f} | **{ratio_median(o, p, 'tokens_per_s'):.2f}×** | {1 / ratio_median(o, p, 'cpu_ms'):.2f}× | {f(o,'step_ms'):,.1f} | "
                   f"{f(p,'step_ms'):,.1f} | {f(o,'peak_rss_mib'):,.0f} | {f(p,'peak_rss_mib'):,.0f} |")
+
+GEMM_FLOP = 2 * 2048 ** 3
+if any(r.get("case") == "gemm" for r in rows):
+    print()
+    print("Share of the practical peak, by CPU time (so it holds whatever share of the cores the process got): model")
+    print("GFLOP per CPU-second of the training cases (summarize.py, train_flops_per_token) against the GFLOP per")
+    print("CPU-second of a 2048² product (the `gemm` case: same implementation, dtype and run; medians):")
+    print()
+    print("| model | dtype | case | GFLOP per token | ours GFLOP/CPU-s | ours peak | ours share | PyTorch GFLOP/CPU-s | PyTorch peak | PyTorch share |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    peak = lambda impl, dt: med([GEMM_FLOP / (r["cpu_ms"] / 1000) for r in rows if r.get("case") == "gemm" and r["impl"] == impl and r["dtype"] == dt])
+    for model in sorted({k[0] for k in by}):
+        for dtype in ("fp32", "bf16"):
+            for case in ("full", "lora"):
+                o, p = (model, dtype, case, "muscle"), (model, dtype, case, "pytorch")
+                if not by[o] or model not in MODELS:
+                    continue
+                fpt = train_flops_per_token(model, case)
+                step_flop = fpt * MODELS[model]["batch"] * MODELS[model]["seq"]
+                cells = []
+                for k, impl in ((o, "muscle"), (p, "pytorch")):
+                    rate = med([step_flop / (x["cpu_ms"] / 1000) for x in by[k]]) if by[k] else float("nan")
+                    cells += [f"{rate / 1e9:,.1f}", f"{peak(impl, dtype) / 1e9:,.1f}", f"{100 * rate / peak(impl, dtype):.0f} %"]
+                print(f"| {model} | {dtype} | {case} | {fpt / 1e9:.4f} | " + " | ".join(cells) + " |")
 
 print()
 print("Targets:")

@@ -150,11 +150,13 @@ public static class Cases
         var prompt = BenchData.Prompt(bm.Config.VocabSize);
         Greedy(model, prompt, 8, useCache);                                                     // warm-up
         PeakMemory.Reset();
+        PerfWindow.Enable();
         var cpu0 = CpuNow();
         var sw = Stopwatch.StartNew();
         var ids = Greedy(model, prompt, BenchData.NewTokens, useCache);
         var elapsed = sw.Elapsed.TotalSeconds;
         var cpu = CpuNow() - cpu0;
+        PerfWindow.Disable();
         // Check value: a digest of the generated ids, equal across implementations when the greedy paths agree.
         double digest = ids.Select((id, j) => (double)id * (j % 7 + 1)).Sum();
         return new Measurement(useCache ? "gen-cache" : "gen-nocache", BenchData.NewTokens, [elapsed], PeakMemory.PeakMiB(), digest, cpu);
