@@ -6,13 +6,13 @@
 #   bench/profile.sh                         # llama-20m, fp32, 10 timed steps
 #   MODEL=llama-3.4m STEPS=20 bench/profile.sh
 #   ISA=avx2 bench/profile.sh                # both sides capped at AVX2 (an AVX2-only machine's kernels, on this one)
-#   HEAP=glibc bench/profile.sh              # ours on glibc malloc's defaults (without Muscle.Models.CpuTensorHeap)
+#   HEAP=keep bench/profile.sh               # ours with HeapExperiment's malloc settings (freed memory kept)
 # Results: runs/profile-<timestamp>/{env.txt,ours.jsonl,ref.jsonl,ours.data,ref.data,profile.md}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODEL=${MODEL:-llama-20m}
 STEPS=${STEPS:-10}
-HEAP=${HEAP:-keep}
+HEAP=${HEAP:-glibc}
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 PY=${PY:-/usr/bin/python3}
 OUT=${OUT:-runs/profile-$(date -u +%Y%m%dT%H%M%SZ)}

@@ -9,13 +9,13 @@ using static TorchSharp.torch;
 //   Muscle.Bench parity [--device cuda]      (CPU vs the device, fp32: log-likelihoods and one LoRA step; exit 1 beyond 1e-4)
 // --device auto|cpu|cuda|cuda:N (default cpu) places every case's models and batches; --threads N (default 2);
 // --train-steps N overrides the model's timed steps of full/lora (for profiling: bench/profile.sh);
-// --heap keep|glibc (default keep: Muscle.Models.CpuTensorHeap, as the CLI; glibc: malloc's defaults).
+// --heap glibc|keep (default glibc, as the library; keep: HeapExperiment's malloc settings for the whole process).
 // Prints one JSON line per case (the same fields bench/pytorch/reference.py prints).
 
 var opts = ParseOptions(args.Skip(1).ToArray());
-// As the CLI does (src/Muscle.Cli/Program.cs), unless --heap glibc asks for glibc's defaults (the "before" of
-// docs/PERFORMANCE.md's profile; a MALLOC_* variable would not do: setting one turns off glibc's dynamic mmap threshold).
-if (opts.GetValueOrDefault("heap", "keep") == "keep") Muscle.Models.CpuTensorHeap.Apply();
+// --heap keep: the allocator experiment of docs/PERFORMANCE.md (HeapExperiment); the default is glibc's, as the library.
+if (opts.GetValueOrDefault("heap", "glibc") == "keep" && !HeapExperiment.KeepFreedMemory())
+    Console.Error.WriteLine("warning: --heap keep: mallopt refused; running on glibc's defaults");
 var modelsJson = opts.GetValueOrDefault("models", Path.Combine("bench", "models.json"));
 torch.set_num_threads(int.Parse(opts.GetValueOrDefault("threads", "2"), System.Globalization.CultureInfo.InvariantCulture));
 try

@@ -9,8 +9,6 @@ public static class Program
     {
         // Before anything loads LibTorch (and with it libgomp, which reads its environment once).
         OpenMpWaitPolicy.ApplyForCurrentLoad();
-        // Freed tensors' memory stays in the process for the next step (no page faults and zeroing every step).
-        Muscle.Models.CpuTensorHeap.Apply();
         // Numbers in files and reports must not depend on the user's locale; ICU stays on for Unicode NFC.
         System.Globalization.CultureInfo.DefaultThreadCurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
         System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.InvariantCulture;

@@ -21,7 +21,6 @@ public static class TestThreads
     {
         // As the CLI does: idle OpenMP threads sleep, so the tests at 2 threads do not spin against a busy core.
         Muscle.Cli.Infrastructure.OpenMpWaitPolicy.ApplyPassiveUnlessSet();
-        Muscle.Models.CpuTensorHeap.Apply(); // and, as the CLI, freed tensor memory stays in the process
         torch.set_num_threads(Default);
     }
 
