@@ -5,7 +5,7 @@ namespace Muscle.Bench;
 /// sets MUSCLE_PERF_CTL (and MUSCLE_PERF_ACK), <see cref="Enable"/> and <see cref="Disable"/> write perf's
 /// <c>enable</c> / <c>disable</c> commands to that FIFO and wait for perf's acknowledgement, so model building,
 /// JIT and warm-up stay out of the samples (perf-record(1), "--control"). Without the variables both do nothing.
-/// bench/pytorch/reference.py does the same at the same points.
+/// bench/pytorch/reference.py does the same around its timed training steps.
 /// </summary>
 public static class PerfWindow
 {
