@@ -6,15 +6,29 @@ namespace Muscle.Cli.Infrastructure;
 /// <summary>
 /// How a compatibility adapter is trained, shared by <c>train-compat</c>, <c>update</c> and <c>ablate</c>: the strategy and
 /// its loss knobs (defaults are <see cref="CompatibilityLossOptions"/>'s) and the teacher cache (<see cref="TeacherCache"/>).
-/// <c>ablate</c> takes its strategies from <c>--strategies</c>, so it leaves out <c>--strategy</c>.
+/// <c>ablate</c> takes its strategies from <c>--strategies</c>, so it leaves out <c>--strategy</c>. With
+/// <paramref name="withSelection"/> (update, ablate) the set also takes <c>--select-tolerance</c>, and update's
+/// <c>--strategy</c> takes <c>auto</c>; <c>train-compat</c> trains one strategy and refuses <c>auto</c>.
 /// </summary>
-public sealed class CompatibilityOptionSet(bool withStrategy = true)
+public sealed class CompatibilityOptionSet(bool withStrategy = true, bool withSelection = false)
 {
     private static readonly CompatibilityLossOptions D = new();
 
     public Option<string> Strategy { get; } = new("--strategy")
     {
-        Description = $"Compatibility strategy: {string.Join(", ", CompatibilityStrategies.Ids)}.", DefaultValueFactory = _ => D.Strategy.Id,
+        Description = $"Compatibility strategy: {string.Join(", ", CompatibilityStrategies.Ids)}"
+                      + (withSelection ? $"; or {Auto}: train the candidates that fit the task (token-level; for multiple choice also choice-level) and "
+                                         + "choose on the validation split (lowest NFR_c within --select-tolerance of v2's score)." : "."),
+        DefaultValueFactory = _ => D.Strategy.Id,
+    };
+
+    /// <summary>The <c>--strategy</c> value that chooses among candidates on the validation split.</summary>
+    public const string Auto = "auto";
+
+    public Option<double> SelectTolerance { get; } = new("--select-tolerance")
+    {
+        Description = "With --strategy auto (update) or --select (ablate): how many points a candidate's validation score may lie below the v2 adapter's.",
+        DefaultValueFactory = _ => 100 * Muscle.Recipes.StrategySelection.DefaultTolerance,
     };
     public Option<double?> CeWeight { get; } = new("--ce-weight")
     {
@@ -35,6 +49,7 @@ public sealed class CompatibilityOptionSet(bool withStrategy = true)
     public void AddTo(Command command)
     {
         if (withStrategy) command.Options.Add(Strategy);
+        if (withSelection) command.Options.Add(SelectTolerance);
         foreach (Option o in new Option[] { CeWeight, Temperature, T2Scale, FocalAlpha, FocalBeta, WithTokenLoss }) command.Options.Add(o);
         TeacherCache.AddTo(command);
     }
@@ -45,9 +60,11 @@ public sealed class CompatibilityOptionSet(bool withStrategy = true)
     /// </summary>
     public CompatibilityLossOptions Bind(ParseResult parse)
     {
+        if (!withSelection && withStrategy && string.Equals(parse.GetValue(Strategy)?.Trim(), Auto, StringComparison.OrdinalIgnoreCase))
+            throw new Muscle.Infrastructure.MuscleInputException("--strategy auto chooses on a validation split against a test run: use muscle update --strategy auto");
         var options = new CompatibilityLossOptions
         {
-            Strategy = withStrategy ? CompatibilityStrategies.Parse(parse.GetValue(Strategy)!) : D.Strategy,
+            Strategy = withStrategy && !IsAuto(parse) ? CompatibilityStrategies.Parse(parse.GetValue(Strategy)!) : D.Strategy,
             CeWeight = parse.GetValue(CeWeight),
             Temperature = parse.GetValue(Temperature),
             T2Scale = parse.GetValue(T2Scale),
@@ -55,7 +72,28 @@ public sealed class CompatibilityOptionSet(bool withStrategy = true)
             FocalBeta = parse.GetValue(FocalBeta),
             WithTokenLoss = parse.GetValue(WithTokenLoss),
         };
-        if (withStrategy) options.Validate();
+        if (withStrategy && !IsAuto(parse)) options.Validate();
+        return options;
+    }
+
+    /// <summary>True for <c>--strategy auto</c>.</summary>
+    public bool IsAuto(ParseResult parse) =>
+        withStrategy && withSelection && string.Equals(parse.GetValue(Strategy)?.Trim(), Auto, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The selection settings when <paramref name="select"/> (<c>--strategy auto</c>, <c>ablate --select</c>), checked; null
+    /// otherwise, and then a given <c>--select-tolerance</c> is refused rather than ignored.
+    /// </summary>
+    public Muscle.Recipes.StrategySelectionOptions? BindSelection(ParseResult parse, bool select, string selectOption)
+    {
+        if (!select)
+        {
+            if (parse.GetResult(SelectTolerance) is { Implicit: false })
+                throw new Muscle.Infrastructure.MuscleInputException($"--select-tolerance applies only with {selectOption}");
+            return null;
+        }
+        var options = new Muscle.Recipes.StrategySelectionOptions { Tolerance = parse.GetValue(SelectTolerance) / 100 };
+        options.Validate();
         return options;
     }
 }

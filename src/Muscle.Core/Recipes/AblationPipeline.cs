@@ -49,7 +49,15 @@ public static class AblationPipeline
         return arms;
     }
 
-    public static IReadOnlyList<AblationRow> Run(UpdateRequest r, IReadOnlyList<string> armIds, IProgress<RunEvent>? progress = null)
+    public static IReadOnlyList<AblationRow> Run(UpdateRequest r, IReadOnlyList<string> armIds, IProgress<RunEvent>? progress = null) =>
+        RunSelecting(r, armIds, progress).Rows;
+
+    /// <summary>
+    /// The ablation; with <see cref="UpdateRequest.Selection"/> set (<c>ablate --select</c>) the arms are first scored on the
+    /// validation split and one is chosen by <see cref="StrategySelection.Choose"/>, before any test number is computed.
+    /// <paramref name="writeIndex"/>: false when the run directory's index belongs to another job (the demo's update).
+    /// </summary>
+    public static AblationResult RunSelecting(UpdateRequest r, IReadOnlyList<string> armIds, IProgress<RunEvent>? progress = null, bool writeIndex = true)
     {
         if (r.NewAdapterDir is null) throw new MuscleInputException("ablate needs --new-adapter (the v2 task adapter every arm starts from)");
         var skipped = new List<string>();
@@ -60,23 +68,14 @@ public static class AblationPipeline
         var transfer = UpdatePipeline.LoadTransfer(r, data);
         AtomicFile.EnsureDirectory(r.OutDir); // after the inputs and arms are checked: a bad one leaves no empty run directory
         var predictions = Path.Combine(r.OutDir, "predictions");
+        var choice = r.Selection is null ? null : StrategySelection.Run(r, data, r.NewAdapterDir, arms, cache, transfer, skipped, progress);
 
         UpdatePipeline.Predict(r, data.Task, test, "old", r.OldModelDir, r.OldAdapterDir, skipped, progress);
         UpdatePipeline.Predict(r, data.Task, test, "new", r.NewModelDir, r.NewAdapterDir, skipped, progress);
         var rows = new List<AblationRow>();
         foreach (var arm in arms)
         {
-            var adapterDir = Path.Combine(r.OutDir, "arms", arm.Name);
-            var armCache = UsesCache(arm) ? cache : null;
-            Stages.Run(r.OutDir, "train-" + arm.Name, adapterDir, Stages.WithDType(UpdatePipeline.CompatInputs(r, new
-            {
-                r.OldModelDir, old = Stages.Fingerprint(Path.Combine(r.OldAdapterDir, LoraAdapter.WeightsFileName)), r.NewModelDir,
-                neu = Stages.Fingerprint(Path.Combine(r.NewAdapterDir, LoraAdapter.WeightsFileName)),
-                data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels), r.Training, arm.Loss,
-                strategy = arm.Loss.Strategy.Id,
-            }, armCache), r.DType), skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, r.NewAdapterDir),
-                data, r.Training, arm.Loss, adapterDir, resume, r.DType, progress.In($"train {arm.Name}"),
-                device: r.Device, teacherCache: armCache, transfer: transfer), progress);
+            var adapterDir = TrainArm(r, data, r.NewAdapterDir, arm, cache, transfer, skipped, progress);
             UpdatePipeline.Predict(r, data.Task, test, arm.Name, r.NewModelDir, adapterDir, skipped, progress);
             var comparison = UpdatePipeline.Compare(predictions, arm.Name);
             CompatibilityReport.Write(Path.Combine(r.OutDir, "reports", arm.Name), comparison, UpdatePipeline.ReportContextOf(r, arm.Name));
@@ -96,9 +95,33 @@ public static class AblationPipeline
                 ["compare"] = JsonNode.Parse(ComparisonSummary.ToJson(row.Comparison)),
             }).ToArray()),
         };
+        if (choice is not null)
+            results["selection"] = new JsonObject { ["chosen"] = choice.Chosen, ["reason"] = choice.Reason, ["file"] = "selection/selection.json" };
         AtomicFile.WriteAllText(Path.Combine(r.OutDir, "results.json"), results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        RunIndex.Write(r.OutDir, $"Strategies on {r.TaskLabel ?? r.Task}", IndexEntries(r, rows, ""));
-        return rows;
+        if (writeIndex) RunIndex.Write(r.OutDir, $"Strategies on {r.TaskLabel ?? r.Task}", IndexEntries(r, rows, ""));
+        return new AblationResult(rows, choice);
+    }
+
+    /// <summary>
+    /// A cached stage <c>train-ARM</c> training one arm into <c>OUT/arms/ARM</c> from <paramref name="newAdapter"/> (a
+    /// killed training resumes; a finished one is reused). <c>update --strategy auto</c> trains its candidates through
+    /// here too, so an ablation in the same run directory reuses them. Returns the arm's adapter directory.
+    /// </summary>
+    internal static string TrainArm(UpdateRequest r, TaskData data, string newAdapter, AblationArm arm, TeacherCacheOptions? cache,
+                                    TransferSet? transfer, List<string> skipped, IProgress<RunEvent>? progress)
+    {
+        var adapterDir = Path.Combine(r.OutDir, "arms", arm.Name);
+        var armCache = UsesCache(arm) ? cache : null;
+        Stages.Run(r.OutDir, "train-" + arm.Name, adapterDir, Stages.WithDType(UpdatePipeline.CompatInputs(r, new
+        {
+            r.OldModelDir, old = Stages.Fingerprint(Path.Combine(r.OldAdapterDir, LoraAdapter.WeightsFileName)), r.NewModelDir,
+            neu = Stages.Fingerprint(Path.Combine(newAdapter, LoraAdapter.WeightsFileName)),
+            data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels), r.Training, arm.Loss,
+            strategy = arm.Loss.Strategy.Id,
+        }, armCache), r.DType), skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, newAdapter),
+            data, r.Training, arm.Loss, adapterDir, resume, r.DType, progress.In($"train {arm.Name}"),
+            device: r.Device, teacherCache: armCache, transfer: transfer), progress);
+        return adapterDir;
     }
 
     /// <summary>The arms' rows on a run index, linking <c>{prefix}reports/ARM/report.html</c>.</summary>

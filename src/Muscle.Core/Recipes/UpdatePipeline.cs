@@ -37,16 +37,30 @@ public static class UpdatePipeline
                 AdapterTrainer.Train(r.NewModelDir, data, recipe, newAdapter, resume, r.DType, progress.In("train v2 task adapter"), r.Device), progress);
         }
 
-        // Stage 2: the compatibility adapter.
-        var compat = Path.Combine(r.OutDir, "compat-adapter");
-        Stages.Run(r.OutDir, "compat-adapter", compat, Stages.WithDType(CompatInputs(r, new
+        // Stage 2: the compatibility adapter; under --strategy auto, every candidate, and the one chosen on the validation split.
+        string compat;
+        StrategyChoice? choice = null;
+        var strategy = r.Compatibility.Strategy.Id;
+        if (r.Selection is not null)
         {
-            r.OldModelDir, old = Stages.Fingerprint(Path.Combine(r.OldAdapterDir, LoraAdapter.WeightsFileName)), r.NewModelDir,
-            neu = Stages.Fingerprint(Path.Combine(newAdapter, LoraAdapter.WeightsFileName)), data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels),
-            r.Training, strategy = r.Compatibility.Strategy.Id, r.Compatibility,
-        }, r.TeacherCache), r.DType), skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, newAdapter),
-            data, r.Training, r.Compatibility, compat, resume, r.DType, progress.In($"train compatibility adapter ({r.Compatibility.Strategy.Id})"),
-            device: r.Device, teacherCache: r.TeacherCache, transfer: transfer), progress);
+            var arms = AblationPipeline.Arms(r.Selection.Candidates ?? StrategySelection.DefaultCandidates(data.Task.Kind), r.Compatibility,
+                data.Task.Kind == TaskKind.MultipleChoice);
+            choice = StrategySelection.Run(r, data, newAdapter, arms, AblationPipeline.SharedCache(AutoCache(r), arms), transfer, skipped, progress);
+            compat = choice.ChosenCandidate.AdapterDir!;
+            strategy = choice.Chosen;
+        }
+        else
+        {
+            compat = Path.Combine(r.OutDir, "compat-adapter");
+            Stages.Run(r.OutDir, "compat-adapter", compat, Stages.WithDType(CompatInputs(r, new
+            {
+                r.OldModelDir, old = Stages.Fingerprint(Path.Combine(r.OldAdapterDir, LoraAdapter.WeightsFileName)), r.NewModelDir,
+                neu = Stages.Fingerprint(Path.Combine(newAdapter, LoraAdapter.WeightsFileName)), data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels),
+                r.Training, strategy = r.Compatibility.Strategy.Id, r.Compatibility,
+            }, r.TeacherCache), r.DType), skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, newAdapter),
+                data, r.Training, r.Compatibility, compat, resume, r.DType, progress.In($"train compatibility adapter ({r.Compatibility.Strategy.Id})"),
+                device: r.Device, teacherCache: r.TeacherCache, transfer: transfer), progress);
+        }
 
         // Stage 3: predictions of v1, v2 and the compatibility model on the test set.
         var predictions = Path.Combine(r.OutDir, "predictions");
@@ -56,25 +70,45 @@ public static class UpdatePipeline
         // Stage 4: the comparison (cheap: always recomputed from the prediction files).
         var comparison = Compare(predictions, "compat");
         var report = Path.Combine(r.OutDir, "report");
-        var context = ReportContextOf(r, r.Compatibility.Strategy.Id);
+        var context = ReportContextOf(r, choice is null ? strategy : $"auto: {strategy}");
         CompatibilityReport.Write(report, comparison, context);
         RunIndex.Write(r.OutDir, $"Update run: {context.Task}", [new RunIndexEntry("Update", "report/report.html", context, comparison)]);
-        return new UpdateResult(newAdapter, compat, predictions, report, comparison, skipped);
+        return new UpdateResult(newAdapter, compat, predictions, report, comparison, skipped, choice) { Strategy = strategy };
     }
 
     /// <summary>A cached stage writing <c>predictions/NAME.jsonl</c>: the model (+ adapter) evaluated on the test set.</summary>
     internal static void Predict(UpdateRequest r, ITaskDefinition task, IReadOnlyList<TaskExample> test, string name, string model,
-                                 string adapter, List<string> skipped, IProgress<RunEvent>? progress)
+                                 string adapter, List<string> skipped, IProgress<RunEvent>? progress) =>
+        Predict(r, task, test, "predictions", "predict-" + name, name, Stages.Fingerprint(r.TestFile, r.TestLabels), r.TestFile, model, adapter, skipped, progress);
+
+    /// <summary>
+    /// A cached stage writing <c>valid-predictions/NAME.jsonl</c>: the model (+ adapter) evaluated on the validation split
+    /// (<c>--valid</c>, or the held-out part of <c>--train</c> that <see cref="TaskData.Load"/> carves with the recipe's seed and
+    /// validation fraction). <c>--strategy auto</c> chooses on these, never on the test set.
+    /// </summary>
+    internal static void PredictValid(UpdateRequest r, ITaskDefinition task, IReadOnlyList<TaskExample> valid, string name, string model,
+                                      string adapter, List<string> skipped, IProgress<RunEvent>? progress) =>
+        Predict(r, task, valid, ValidPredictionsDir, "predict-valid-" + name, name, new
+        {
+            data = Stages.Fingerprint(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels), r.Training.Seed, r.Training.ValidFraction,
+        }, r.ValidFile ?? r.TrainFile, model, adapter, skipped, progress);
+
+    /// <summary>Where <see cref="PredictValid"/> writes, under the run directory.</summary>
+    public const string ValidPredictionsDir = "valid-predictions";
+
+    private static void Predict(UpdateRequest r, ITaskDefinition task, IReadOnlyList<TaskExample> items, string dir, string stage, string name,
+                                object itemsFingerprint, string dataFile, string model, string adapter, List<string> skipped, IProgress<RunEvent>? progress)
     {
-        var path = Path.Combine(r.OutDir, "predictions", name + ".jsonl");
-        Stages.Run(r.OutDir, "predict-" + name, null, Stages.WithDType(new
+        var path = Path.Combine(r.OutDir, dir, name + ".jsonl");
+        var split = dir == ValidPredictionsDir ? " (validation)" : "";
+        Stages.Run(r.OutDir, stage, null, Stages.WithDType(new
         {
             model, adapter = Stages.Fingerprint(Path.Combine(adapter, LoraAdapter.WeightsFileName)),
-            test = Stages.Fingerprint(r.TestFile, r.TestLabels), r.Evaluation,
+            test = itemsFingerprint, r.Evaluation,
         }, r.DType), skipped, _ =>
         {
             using var tm = TaskModel.Load(model, adapter, r.DType, r.Device);
-            var summary = TaskEvaluator.Evaluate(tm.Model, tm.Tokenizer, task, test, r.Evaluation, progress.In($"evaluate {name}"), r.TestFile);
+            var summary = TaskEvaluator.Evaluate(tm.Model, tm.Tokenizer, task, items, r.Evaluation, progress.In($"evaluate {name}{split}"), dataFile);
             TaskEvaluator.WritePredictions(path, summary);
             return 0;
         }, progress);
@@ -103,6 +137,12 @@ public static class UpdatePipeline
     internal static object CompatInputs(UpdateRequest r, object inputs, TeacherCacheOptions? cache) =>
         cache is null && r.TransferFile is null ? inputs
             : new { inputs, teacher_cache_k = cache?.K, transfer = r.TransferFile is null ? null : Stages.Fingerprint(r.TransferFile) };
+
+    /// <summary>
+    /// The one teacher cache every <c>--strategy auto</c> candidate shares: <c>--teacher-cache</c> if given, else
+    /// <c>OUT/teacher-cache</c> with the default top-k (<see cref="TeacherCacheOptions.DefaultK"/>).
+    /// </summary>
+    public static TeacherCacheOptions AutoCache(UpdateRequest r) => r.TeacherCache ?? new TeacherCacheOptions(Path.Combine(r.OutDir, "teacher-cache"));
 
     internal static TransferSet? LoadTransfer(UpdateRequest r, TaskData data) =>
         r.TransferFile is null ? null : TransferSet.Load(data, r.TransferFile);
