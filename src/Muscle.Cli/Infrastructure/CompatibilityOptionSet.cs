@@ -14,22 +14,9 @@ public sealed class CompatibilityOptionSet(bool withStrategy = true, bool withSe
 {
     private static readonly CompatibilityLossOptions D = new();
 
-    public Option<string> Strategy { get; } = new("--strategy")
-    {
-        Description = $"Compatibility strategy: {string.Join(", ", CompatibilityStrategies.Ids)}"
-                      + (withSelection ? $"; or {Auto}: train the candidates that fit the task (token-level; for multiple choice also choice-level) and "
-                                         + "choose on the validation split (lowest NFR_c within --select-tolerance of v2's score)." : "."),
-        DefaultValueFactory = _ => D.Strategy.Id,
-    };
+    /// <summary><c>--strategy</c> (and <c>auto</c>, <c>--select-tolerance</c> with selection).</summary>
+    public StrategyOptionSet Choice { get; } = new(D.Strategy.Id, withSelection);
 
-    /// <summary>The <c>--strategy</c> value that chooses among candidates on the validation split.</summary>
-    public const string Auto = "auto";
-
-    public Option<double> SelectTolerance { get; } = new("--select-tolerance")
-    {
-        Description = "With --strategy auto (update) or --select (ablate): how many points a candidate's validation score may lie below the v2 adapter's.",
-        DefaultValueFactory = _ => 100 * Muscle.Recipes.StrategySelection.DefaultTolerance,
-    };
     public Option<double?> CeWeight { get; } = new("--ce-weight")
     {
         Description = "λ in L = λ·L_comp + (1−λ)·CE; unset: no CE term. " +
@@ -48,8 +35,7 @@ public sealed class CompatibilityOptionSet(bool withStrategy = true, bool withSe
 
     public void AddTo(Command command)
     {
-        if (withStrategy) command.Options.Add(Strategy);
-        if (withSelection) command.Options.Add(SelectTolerance);
+        Choice.AddTo(command, withStrategy);
         foreach (Option o in new Option[] { CeWeight, Temperature, T2Scale, FocalAlpha, FocalBeta, WithTokenLoss }) command.Options.Add(o);
         TeacherCache.AddTo(command);
     }
@@ -60,11 +46,10 @@ public sealed class CompatibilityOptionSet(bool withStrategy = true, bool withSe
     /// </summary>
     public CompatibilityLossOptions Bind(ParseResult parse)
     {
-        if (!withSelection && withStrategy && string.Equals(parse.GetValue(Strategy)?.Trim(), Auto, StringComparison.OrdinalIgnoreCase))
-            throw new Muscle.Infrastructure.MuscleInputException("--strategy auto chooses on a validation split against a test run: use muscle update --strategy auto");
+        var auto = withStrategy && Choice.IsAuto(parse);
         var options = new CompatibilityLossOptions
         {
-            Strategy = withStrategy && !IsAuto(parse) ? CompatibilityStrategies.Parse(parse.GetValue(Strategy)!) : D.Strategy,
+            Strategy = withStrategy && !auto ? CompatibilityStrategies.Parse(parse.GetValue(Choice.Strategy)!) : D.Strategy,
             CeWeight = parse.GetValue(CeWeight),
             Temperature = parse.GetValue(Temperature),
             T2Scale = parse.GetValue(T2Scale),
@@ -72,28 +57,7 @@ public sealed class CompatibilityOptionSet(bool withStrategy = true, bool withSe
             FocalBeta = parse.GetValue(FocalBeta),
             WithTokenLoss = parse.GetValue(WithTokenLoss),
         };
-        if (withStrategy && !IsAuto(parse)) options.Validate();
-        return options;
-    }
-
-    /// <summary>True for <c>--strategy auto</c>.</summary>
-    public bool IsAuto(ParseResult parse) =>
-        withStrategy && withSelection && string.Equals(parse.GetValue(Strategy)?.Trim(), Auto, StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>
-    /// The selection settings when <paramref name="select"/> (<c>--strategy auto</c>, <c>ablate --select</c>), checked; null
-    /// otherwise, and then a given <c>--select-tolerance</c> is refused rather than ignored.
-    /// </summary>
-    public Muscle.Recipes.StrategySelectionOptions? BindSelection(ParseResult parse, bool select, string selectOption)
-    {
-        if (!select)
-        {
-            if (parse.GetResult(SelectTolerance) is { Implicit: false })
-                throw new Muscle.Infrastructure.MuscleInputException($"--select-tolerance applies only with {selectOption}");
-            return null;
-        }
-        var options = new Muscle.Recipes.StrategySelectionOptions { Tolerance = parse.GetValue(SelectTolerance) / 100 };
-        options.Validate();
+        if (withStrategy && !auto) options.Validate();
         return options;
     }
 }

@@ -35,7 +35,7 @@ public sealed class UpdateRunOptionSet(bool newAdapterRequired, bool withStrateg
             Compatibility = Compatibility.Bind(parse),
             TeacherCache = Compatibility.TeacherCache.Bind(parse),
             Evaluation = Evaluation.Bind(parse),
-            Selection = Compatibility.BindSelection(parse, select ?? Compatibility.IsAuto(parse), select is null ? "--strategy auto" : "--select"),
+            Selection = Compatibility.Choice.BindSelection(parse, select ?? Compatibility.Choice.IsAuto(parse), select is null ? "--strategy auto" : "--select"),
         };
         var weights = Weights.Bind(parse, notes, request.OldModelDir, request.NewModelDir);
         return request with { DType = weights.DType, Device = weights.Device };

@@ -26,8 +26,11 @@ public static class AblationPipeline
 
     private const string WithCe = "+ce";
 
-    /// <summary>Arms from ids; <c>muscle+ce</c> is muscle with λ; the likelihood masks get λ = 0.5 unless one is given.</summary>
-    public static IReadOnlyList<AblationArm> Arms(IEnumerable<string> ids, CompatibilityLossOptions baseOptions, bool multipleChoice)
+    /// <summary>
+    /// Arms from ids; <c>muscle+ce</c> is muscle with λ; the likelihood masks get λ = 0.5 unless one is given. Choice-level
+    /// arms are left out for a generative task; none left is an error unless <paramref name="allowNone"/>.
+    /// </summary>
+    public static IReadOnlyList<AblationArm> Arms(IEnumerable<string> ids, CompatibilityLossOptions baseOptions, bool multipleChoice, bool allowNone = false)
     {
         var arms = new List<AblationArm>();
         foreach (var raw in ids)
@@ -45,7 +48,7 @@ public static class AblationPipeline
             loss.Validate();
             arms.Add(new AblationArm(id, loss));
         }
-        if (arms.Count == 0) throw new MuscleInputException("no strategy to run");
+        if (arms.Count == 0 && !allowNone) throw new MuscleInputException("no strategy to run");
         return arms;
     }
 

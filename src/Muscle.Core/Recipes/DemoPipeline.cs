@@ -20,8 +20,16 @@ namespace Muscle.Recipes;
 /// </summary>
 public static class DemoPipeline
 {
-    public static readonly IReadOnlyList<string> DefaultStrategies = ["vanilla", "muscle", "focal-kl", "muscle-choice", "focal-choice"];
-    public static readonly IReadOnlyList<string> QuickStrategies = ["muscle", "focal-choice"];
+    /// <summary>
+    /// The <c>auto</c> candidates of a task kind: <see cref="StrategySelection.DefaultCandidates"/>; with <c>--quick</c> two
+    /// (muscle and the focal form that fits), to keep the smoke test short.
+    /// </summary>
+    public static IReadOnlyList<string> Candidates(bool quick, Tasks.TaskKind kind) =>
+        !quick ? StrategySelection.DefaultCandidates(kind) : kind == Tasks.TaskKind.MultipleChoice ? ["muscle", "focal-choice"] : ["muscle", "focal-kl"];
+
+    /// <summary>A task's strategies table by default: the plain-CE control and the candidates (the candidates alone with <c>--quick</c>).</summary>
+    public static IReadOnlyList<string> TableStrategies(bool quick, Tasks.TaskKind kind) =>
+        quick ? Candidates(quick, kind) : ["vanilla", .. Candidates(quick, kind)];
     public const long DefaultAdapterSeed = 42;
 
     /// <summary>The bases: Llama, hidden 128, 2 layers, 4 heads, SwiGLU 344, untied (~0.67M parameters with the world's vocabulary).</summary>
@@ -53,6 +61,12 @@ public static class DemoPipeline
         : new PretrainOptions { Steps = 1500, BatchSize = 16, SeqLen = 128, LearningRate = 3e-3, WarmupSteps = 30, WeightDecay = 0.1, Seed = 1, SaveSteps = 250 };
 
     /// <summary>
+    /// Greedy-generation budget: 40 new tokens (24 with <c>--quick</c>); the arithmetic task's three-step answers (generator
+    /// version 3) need up to ~40 tokens, so it gets 56.
+    /// </summary>
+    public static int MaxNewTokens(bool quick, string taskName) => taskName == "arithmetic" ? (quick ? 48 : 56) : quick ? 24 : 40;
+
+    /// <summary>
     /// The task-adapter recipe shared by v1, v2 and the compatibility adapter (tiny bases: answer-only CE). The multiple-choice adapters train to convergence (8 epochs): at 3 epochs the v2 adapter was still learning, and
     /// plain continued CE (<c>vanilla</c>) then gained 12 points, so every strategy looked better than it was.
     /// </summary>
@@ -67,6 +81,10 @@ public static class DemoPipeline
         if (o.AdapterSeeds.Count == 0) throw new MuscleInputException("no adapter seed given");
         if (o.Tasks?.FirstOrDefault(t => !WorldFiles.TaskNames.Contains(t)) is { } unknown)
             throw new MuscleInputException($"no such task in the world: {unknown} (it has {string.Join(", ", WorldFiles.TaskNames)})");
+        // Strategy names are checked before any work (an unknown one is an input error, not a failure after pretraining).
+        var fixedStrategy = o.Strategy is null ? null : CompatibilityStrategies.Parse(o.Strategy);
+        if (o.Strategies is { } given) AblationPipeline.Arms(given, new CompatibilityLossOptions(), multipleChoice: true, allowNone: true);
+        new StrategySelectionOptions { Tolerance = o.SelectTolerance }.Validate();
         var skipped = new List<string>();
         var root = Path.GetFullPath(o.OutDir);
         AtomicFile.EnsureDirectory(root);
@@ -89,16 +107,13 @@ public static class DemoPipeline
             skipped, resume => Pretrainer.Run(new PretrainSource { CorpusPath = world.Corpus, TokenizerDir = world.TokenizerDirectory, InitFrom = v1 },
                 recipe, v2, resume, o.DType, progress.In("pretrain base v2 (v1 continued)"), o.Device), progress);
 
-        var strategies = o.Strategies ?? (o.Quick ? QuickStrategies : DefaultStrategies);
         var seeds = new List<DemoSeedResult>();
         var index = new List<RunIndexEntry>();
         foreach (var seed in o.AdapterSeeds)
         {
             var seedRoot = Path.Combine(root, $"seed-{seed}");
             var seedProgress = o.AdapterSeeds.Count > 1 ? progress.In($"seed {seed}") : progress;
-            var evaluation = new EvaluationOptions { BatchSize = 16, MaxNewTokens = o.Quick ? 24 : 40 };
             var rows = new List<DemoTaskRow>();
-            UpdateRequest? mcRequest = null;
             foreach (var task in tasks)
             {
                 var adapterRecipe = AdapterRecipe(o.Quick, task.TaskFormat, seed);
@@ -107,27 +122,36 @@ public static class DemoPipeline
                 var test = Path.Combine(world.Directory, task.TestFile);
                 var v1Adapter = Path.Combine(taskDir, "v1-adapter");
                 var data = TaskData.Load(task.TaskFormat, train, null, null, null, adapterRecipe);
+                var kind = data.Task.Kind;
                 Stages.Run(seedRoot, $"adapter-v1-{task.Name}", v1Adapter, Stages.WithDType(new { adapterRecipe, v1 = Stages.Fingerprint(Path.Combine(v1, "model.safetensors")), data = Stages.Fingerprint(train) }, o.DType),
                     skipped, resume => AdapterTrainer.Train(v1, data, adapterRecipe, v1Adapter, resume, o.DType,
                         seedProgress.In(task.Name).In("train v1 adapter"), o.Device), seedProgress);
+                var updateDir = Path.Combine(taskDir, "update");
                 var request = new UpdateRequest
                 {
                     OldModelDir = v1, OldAdapterDir = v1Adapter, NewModelDir = v2, Task = task.TaskFormat, TaskLabel = task.Name, TrainFile = train, TestFile = test,
-                    OutDir = Path.Combine(taskDir, "update"), Training = adapterRecipe,
-                    Compatibility = new CompatibilityLossOptions { Strategy = CompatibilityStrategies.Default, Temperature = 2 },
-                    Evaluation = evaluation, DType = o.DType, Device = o.Device,
+                    OutDir = updateDir, Training = adapterRecipe,
+                    Compatibility = new CompatibilityLossOptions { Strategy = fixedStrategy ?? CompatibilityStrategies.Default, Temperature = 2 },
+                    Evaluation = new EvaluationOptions { BatchSize = 16, MaxNewTokens = MaxNewTokens(o.Quick, task.Name) }, DType = o.DType, Device = o.Device,
+                    // auto: one teacher cache for every candidate and every arm of the table (the same one update would make).
+                    TeacherCache = fixedStrategy is null ? new TeacherCacheOptions(Path.Combine(updateDir, "teacher-cache")) : null,
+                    Selection = fixedStrategy is null ? new StrategySelectionOptions { Tolerance = o.SelectTolerance, Candidates = Candidates(o.Quick, kind) } : null,
                 };
                 var result = UpdatePipeline.Run(request, seedProgress.In(task.Name));
                 skipped.AddRange(result.SkippedStages.Select(s => $"seed-{seed}/{task.Name}/{s}"));
-                rows.Add(new DemoTaskRow(task.Name, task.TaskFormat, result.Comparison));
-                index.Add(new RunIndexEntry("Tasks: v1 → v2 with the default strategy", $"seed-{seed}/{task.Name}/update/report/report.html",
-                    UpdatePipeline.ReportContextOf(request, request.Compatibility.Strategy.Id), result.Comparison));
-                if (task.TaskFormat == "jsonl-mc") mcRequest = request with { NewAdapterDir = result.NewAdapterDir };
+                var strategy = result.Strategy ?? request.Compatibility.Strategy.Id;
+                index.Add(new RunIndexEntry("Tasks: v1 → v2 with " + (fixedStrategy is null ? "the strategy chosen on the validation split" : $"strategy {strategy}"),
+                    $"seed-{seed}/{task.Name}/update/report/report.html",
+                    UpdatePipeline.ReportContextOf(request, fixedStrategy is null ? $"auto: {strategy}" : strategy), result.Comparison));
+
+                // The task's strategies table, on the test set, in the update's run directory: the candidates' stages are reused.
+                var armIds = AblationPipeline.Arms(o.Strategies ?? TableStrategies(o.Quick, kind), request.Compatibility, kind == Tasks.TaskKind.MultipleChoice, allowNone: true);
+                var table = armIds.Count == 0 ? [] : AblationPipeline.RunSelecting(request with { NewAdapterDir = result.NewAdapterDir, Selection = null },
+                    armIds.Select(a => a.Name).ToList(), seedProgress.In(task.Name).In("strategies"), writeIndex: false).Rows;
+                rows.Add(new DemoTaskRow(task.Name, task.TaskFormat, result.Comparison, strategy, result.Selection, table));
+                index.AddRange(AblationPipeline.IndexEntries(request, table, $"seed-{seed}/{task.Name}/update/"));
             }
-            var ablation = mcRequest is null || strategies.Count == 0 ? [] : AblationPipeline.Run(
-                mcRequest with { OutDir = Path.Combine(seedRoot, "sentiment", "strategies") }, strategies, seedProgress.In("strategies"));
-            seeds.Add(new DemoSeedResult(seed, rows, ablation));
-            if (mcRequest is not null) index.AddRange(AblationPipeline.IndexEntries(mcRequest, ablation, $"seed-{seed}/sentiment/strategies/"));
+            seeds.Add(new DemoSeedResult(seed, rows));
         }
         RunIndex.Write(root, "muscle demo", index, $"Synthetic world seed {o.WorldSeed}; adapter seeds {string.Join(", ", o.AdapterSeeds)}"
                                                   + (o.Quick ? "; quick recipe (too weak for the effect)" : "") + ".");
