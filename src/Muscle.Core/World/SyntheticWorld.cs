@@ -47,7 +47,7 @@ public static class SyntheticWorld
             arithmeticGen.NextTask, a => a.Question);
         // The version-2 task items, drawn only to be excluded from the corpus as before, so the corpus's random stream
         // (and with it the bases and the other tasks' numbers) is unchanged; the version-3 items cannot occur in the
-        // corpus, whose problems have single-digit operands only.
+        // corpus, whose problems follow version 2's templates only.
         var (arTestV2, arTrainV2) = Splits(options, "arithmetic", options.ArithmeticTest, options.ArithmeticTrain,
             arithmeticGen.Next, a => a.Question);
         var dialogueGen = new DialogueGenerator(lexicon);
