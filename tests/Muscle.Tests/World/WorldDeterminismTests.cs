@@ -9,7 +9,7 @@ public sealed class WorldDeterminismTests(WorldFixture world) : IClassFixture<Wo
     /// Hash of the Quick world for seed 1. It changes only when the generator changes: then bump
     /// <see cref="SyntheticWorld.GeneratorVersion"/> and update this constant in the same commit.
     /// </summary>
-    private const string QuickSeed1Hash = "e1290ecfc88017dc09d44b98f97d99e1ac4e0fa2d6a22d115f5fd080eff9ef3b";
+    private const string QuickSeed1Hash = "5344ece0f20a38384657a8ab215dca0cbc13b2ea4bf2d8cd655b5af91f29ab1c";
 
     [Fact]
     public void Same_options_give_identical_bytes_and_the_committed_hash()
