@@ -64,8 +64,13 @@ public static class UpdatePipeline
 
         // Stage 3: predictions of v1, v2 and the compatibility model on the test set.
         var predictions = Path.Combine(r.OutDir, "predictions");
-        foreach (var (name, model, adapter) in new[] { ("old", r.OldModelDir, r.OldAdapterDir), ("new", r.NewModelDir, newAdapter), ("compat", r.NewModelDir, compat) })
+        // Under auto the chosen arm is evaluated under its own name (the stage an ablation of the same run directory reuses)
+        // and copied to compat.jsonl; no other candidate sees the test set here.
+        var compatName = choice?.Chosen ?? "compat";
+        foreach (var (name, model, adapter) in new[] { ("old", r.OldModelDir, r.OldAdapterDir), ("new", r.NewModelDir, newAdapter), (compatName, r.NewModelDir, compat) })
             Predict(r, data.Task, test, name, model, adapter, skipped, progress);
+        if (choice is not null)
+            AtomicFile.WriteAllBytes(Path.Combine(predictions, "compat.jsonl"), File.ReadAllBytes(Path.Combine(predictions, compatName + ".jsonl")));
 
         // Stage 4: the comparison (cheap: always recomputed from the prediction files).
         var comparison = Compare(predictions, "compat");

@@ -101,7 +101,9 @@ public class UpdateCommandTests(TinyUpdateFixture fx) : IClassFixture<TinyUpdate
         Assert.Contains($"Test set, the chosen strategy ({chosen}) only:", output);
         Assert.True(File.Exists(Path.Combine(outDir, "selection", "selection.md")));
         // No selection on test: only v1, v2 and the chosen adapter are evaluated on it; every candidate on the validation split.
-        Assert.Equal(["compat.jsonl", "new.jsonl", "old.jsonl"], Directory.GetFiles(Path.Combine(outDir, "predictions")).Select(Path.GetFileName).Order());
+        Assert.Equal(new[] { "compat.jsonl", "new.jsonl", "old.jsonl", chosen + ".jsonl" }.Order(),
+            Directory.GetFiles(Path.Combine(outDir, "predictions")).Select(Path.GetFileName).Order());
+        Assert.Equal(File.ReadAllText(Path.Combine(outDir, "predictions", chosen + ".jsonl")), File.ReadAllText(Path.Combine(outDir, "predictions", "compat.jsonl")));
         Assert.Equal(candidates.Count + 2, Directory.GetFiles(Path.Combine(outDir, UpdatePipeline.ValidPredictionsDir)).Length);
         Assert.True(File.Exists(Path.Combine(outDir, "teacher-cache", "manifest.json")));
         Assert.Contains($"auto: {chosen}", File.ReadAllText(Path.Combine(outDir, "report", "report.html")));
