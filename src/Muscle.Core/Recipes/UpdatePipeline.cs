@@ -70,7 +70,12 @@ public static class UpdatePipeline
         foreach (var (name, model, adapter) in new[] { ("old", r.OldModelDir, r.OldAdapterDir), ("new", r.NewModelDir, newAdapter), (compatName, r.NewModelDir, compat) })
             Predict(r, data.Task, test, name, model, adapter, skipped, progress);
         if (choice is not null)
+        {
+            // compat.jsonl now holds the chosen arm's predictions: a later fixed-strategy run here must not take it for its own.
+            var fixedMarker = Path.Combine(r.OutDir, "stages", "predict-compat", Stages.DoneFile);
+            if (File.Exists(fixedMarker)) File.Delete(fixedMarker);
             AtomicFile.WriteAllBytes(Path.Combine(predictions, "compat.jsonl"), File.ReadAllBytes(Path.Combine(predictions, compatName + ".jsonl")));
+        }
 
         // Stage 4: the comparison (cheap: always recomputed from the prediction files).
         var comparison = Compare(predictions, "compat");
