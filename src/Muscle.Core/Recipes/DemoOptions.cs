@@ -9,8 +9,20 @@ public sealed record DemoOptions
     public long WorldSeed { get; init; } = 1;
     /// <summary>Seeds of the task and compatibility adapters: one run of every task per seed, on the same bases.</summary>
     public IReadOnlyList<long> AdapterSeeds { get; init; } = [DemoPipeline.DefaultAdapterSeed];
-    /// <summary>Strategies shown side by side on the multiple-choice task.</summary>
+    /// <summary>
+    /// The strategies table of every task (choice-level ones only on the multiple-choice task); null: the plain-CE control
+    /// <c>vanilla</c> and the task kind's candidates (<see cref="DemoPipeline.Candidates"/>), or the candidates alone with <c>--quick</c>.
+    /// </summary>
     public IReadOnlyList<string>? Strategies { get; init; }
+
+    /// <summary>
+    /// Each task's compatibility adapter: null (<c>--strategy auto</c>, the default) chooses among the candidates on the
+    /// validation split (<see cref="StrategySelection"/>); a strategy id trains that one.
+    /// </summary>
+    public string? Strategy { get; init; }
+
+    /// <summary>The selection rule's score tolerance (fraction) under <c>auto</c>.</summary>
+    public double SelectTolerance { get; init; } = StrategySelection.DefaultTolerance;
     /// <summary>Only these tasks (by world task name); null: all three.</summary>
     public IReadOnlyList<string>? Tasks { get; init; }
     /// <summary><c>--dtype</c> of every model the demo trains and evaluates (its bases are written in this dtype).</summary>
