@@ -25,7 +25,8 @@ public sealed class StrategyOptionSet(string defaultStrategy, bool withSelection
 
     public Option<double> SelectTolerance { get; } = new("--select-tolerance")
     {
-        Description = "With --strategy auto or ablate --select: how many points a candidate's validation score may lie below the v2 adapter's.",
+        Description = "With --strategy auto or ablate --select: how many points a candidate's validation score may lie below the v2 adapter's "
+                      + "(default 2: about one standard error of a paired score difference on a few hundred validation items).",
         DefaultValueFactory = _ => 100 * StrategySelection.DefaultTolerance,
     };
 

@@ -69,12 +69,14 @@ public static class DemoPipeline
     public static int MaxNewTokens(bool quick, string taskName) => quick ? 24 : taskName == "arithmetic" ? 56 : 40;
 
     /// <summary>
-    /// The task-adapter recipe shared by v1, v2 and the compatibility adapter (tiny bases: answer-only CE). The multiple-choice adapters train to convergence (8 epochs): at 3 epochs the v2 adapter was still learning, and
-    /// plain continued CE (<c>vanilla</c>) then gained 12 points, so every strategy looked better than it was.
+    /// The task-adapter recipe shared by v1, v2 and the compatibility adapter (tiny bases: answer-only CE). The multiple-choice
+    /// and arithmetic adapters train to convergence (8 epochs): at 3 epochs the v2 adapter was still learning (arithmetic
+    /// validation loss 0.16 → 0.10 → 0.09 over its 3 epochs), and plain continued CE (<c>vanilla</c>) then gained 12
+    /// (multiple choice) and 15 (arithmetic) points, so every strategy looked better than it was. The dialogue adapters keep 3.
     /// </summary>
     public static AdapterTrainingOptions AdapterRecipe(bool quick, string taskFormat, long seed) => new()
     {
-        Rank = 8, Alpha = 16, Dropout = 0, LearningRate = 2e-3, Epochs = quick ? 1 : taskFormat == "jsonl-mc" ? 8 : 3, BatchSize = 16, GradAccum = 1,
+        Rank = 8, Alpha = 16, Dropout = 0, LearningRate = 2e-3, Epochs = quick ? 1 : taskFormat is "jsonl-mc" or "gsm8k" ? 8 : 3, BatchSize = 16, GradAccum = 1,
         MaxSeqLen = 128, WarmupSteps = 10, WeightDecay = 0, Seed = seed, LossOn = LossOn.Answer, SaveSteps = 100, LogSteps = 10,
     };
 

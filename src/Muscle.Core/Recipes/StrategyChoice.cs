@@ -5,7 +5,7 @@ namespace Muscle.Recipes;
 /// the rule in words, and every candidate it weighed (validation numbers; no test number enters the choice).
 /// </summary>
 /// <param name="ScoreNew">The v2 task adapter's validation score, the reference of the tolerance (fraction).</param>
-/// <param name="Tolerance">How far below <paramref name="ScoreNew"/> a candidate's score may be (fraction: 0.01 is one point).</param>
+/// <param name="Tolerance">How far below <paramref name="ScoreNew"/> a candidate's score may be (fraction: 0.02 is two points).</param>
 public sealed record StrategyChoice(string Chosen, bool WithinTolerance, double ScoreNew, double Tolerance, string Reason,
                                     IReadOnlyList<StrategyCandidate> Candidates)
 {

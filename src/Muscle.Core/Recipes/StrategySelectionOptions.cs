@@ -6,7 +6,7 @@ namespace Muscle.Recipes;
 /// </summary>
 public sealed record StrategySelectionOptions
 {
-    /// <summary>Fraction: 0.01 lets a candidate's validation score lie up to one point below the v2 adapter's.</summary>
+    /// <summary>Fraction: 0.02 lets a candidate's validation score lie up to two points below the v2 adapter's.</summary>
     public double Tolerance { get; init; } = StrategySelection.DefaultTolerance;
 
     /// <summary>Candidate arms (ids as <c>ablate --strategies</c> takes them, <c>muscle+ce</c> included); null: by task kind.</summary>

@@ -40,6 +40,14 @@ public class StrategySelectionTests
     }
 
     [Fact]
+    public void TheDefaultToleranceIsTwoPoints()
+    {
+        Assert.Equal(0.02, StrategySelection.DefaultTolerance);
+        Assert.Equal(StrategySelection.DefaultTolerance, new StrategySelectionOptions().Tolerance);
+        Assert.Contains("minus 2 point(s)", StrategySelection.Rule(StrategySelection.DefaultTolerance));
+    }
+
+    [Fact]
     public void CandidatesFitTheTaskKind()
     {
         Assert.Equal(["muscle", "muscle+ce", "focal-kl"], StrategySelection.DefaultCandidates(TaskKind.Generative));
