@@ -130,7 +130,18 @@ public class UpdateCommandTests(TinyUpdateFixture fx) : IClassFixture<TinyUpdate
         Assert.False(File.Exists(Path.Combine(request.OutDir, "stages", "train-focal-choice", Stages.DoneFile)));
 
         var started = new List<string>();
-        var result = UpdatePipeline.Run(request, new SyncProgress<RunEvent>(e => { if (e is StageStarted s) started.Add(s.Name); }));
+        var (planned, reached) = (0, 0);
+        var result = UpdatePipeline.Run(request, new SyncProgress<RunEvent>(e =>
+        {
+            if (e is StageStarted s) started.Add(s.Name);
+            if (e is StagePlan plan) planned = plan.Stages;
+            if (e is StageStarted or StageDone { Reused: true }) reached++;
+        }));
+        // The stage plan counts the candidates' stages: v1/v2 on the validation split, each candidate's training and
+        // validation predictions, then the three test predictions (every one started or reused once).
+        Assert.Equal(UpdatePipeline.StageCount(trainsNewAdapter: false, candidates: 2), planned);
+        Assert.Equal(2 + 2 * 2 + 3, planned);
+        Assert.Equal(planned, reached);
         Assert.Contains("train-muscle", result.SkippedStages);
         Assert.Contains("predict-valid-muscle", result.SkippedStages);
         Assert.Contains("train-focal-choice", started);
