@@ -16,9 +16,10 @@ namespace Muscle.Recipes;
 /// <c>muscle demo</c>: the whole product on an embedded default that needs no download. A synthetic world (corpus +
 /// three tasks in the paper's shapes) is generated from a seed; two tiny Llama bases are pretrained on it — v1 on the
 /// first 30 % of the corpus, v2 = v1 continued on all of it, as real updates are; then for each task a v1 adapter is
-/// trained and <c>muscle update</c> runs (v2 adapter with v1's recipe, MUSCLE compatibility adapter, evaluation,
-/// comparison), and the strategies are compared side by side on the multiple-choice task. Every stage is cached in
-/// the output directory, so a rerun (or a run after a kill) continues where it stopped.
+/// trained and <c>muscle update</c> runs (v2 adapter with v1's recipe, the compatibility adapter — by default
+/// <c>--strategy auto</c>'s choice on the validation split —, evaluation, comparison), and each task's strategies are
+/// compared side by side on the test set. Every stage is cached in the output directory, so a rerun (or a run after a
+/// kill) continues where it stopped.
 /// </summary>
 public static class DemoPipeline
 {
