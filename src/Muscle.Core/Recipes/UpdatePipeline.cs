@@ -48,9 +48,9 @@ public static class UpdatePipeline
         string compat;
         StrategyChoice? choice = null;
         var strategy = r.Compatibility.Strategy.Id;
-        if (r.Selection is not null)
+        if (arms is not null)
         {
-            choice = StrategySelection.Run(r, keys, data, newAdapter, arms!, AblationPipeline.SharedCache(AutoCache(r), arms!), transfer, skipped, progress);
+            choice = StrategySelection.Run(r, keys, data, newAdapter, arms, AblationPipeline.SharedCache(AutoCache(r), arms), transfer, skipped, progress);
             compat = choice.ChosenCandidate.AdapterDir!;
             strategy = choice.Chosen;
         }
