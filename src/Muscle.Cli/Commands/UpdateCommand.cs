@@ -29,6 +29,13 @@ public static class UpdateCommand
             request = request with { OutDir = claim.Path };
             var result = ctx.Progress.Run("update", p => UpdatePipeline.Run(request, p));
             if (result.SkippedStages.Count > 0) ctx.Error.WriteLine($"reused finished stages: {string.Join(", ", result.SkippedStages)}");
+            if (result.Selection is { } choice)
+            {
+                AblateCommand.WriteSelection(ctx.Out, choice, request.Training.Seed);
+                ctx.Out.WriteLine($"selection: {Path.Combine(request.OutDir, "selection", "selection.md")}");
+                ctx.Out.WriteLine();
+                ctx.Out.WriteLine($"Test set, the chosen strategy ({choice.Chosen}) only:");
+            }
             WriteHeadline(ctx.Out, result.Comparison, request.Training.Seed);
             ctx.Out.WriteLine($"report: {Path.Combine(result.ReportDir, "report.html")}");
             if (parse.GetValue(json)) ctx.Out.WriteLine(ComparisonSummary.ToJson(result.Comparison));

@@ -6,17 +6,17 @@ namespace Muscle.Cli.Infrastructure;
 /// <summary>
 /// How a compatibility adapter is trained, shared by <c>train-compat</c>, <c>update</c> and <c>ablate</c>: the strategy and
 /// its loss knobs (defaults are <see cref="CompatibilityLossOptions"/>'s) and the teacher cache (<see cref="TeacherCache"/>).
-/// <c>ablate</c> takes its strategies from <c>--strategies</c>, so it leaves out <c>--strategy</c>.
+/// <c>ablate</c> takes its strategies from <c>--strategies</c>, so it leaves out <c>--strategy</c>. With
+/// <paramref name="withSelection"/> (update, ablate) the set also takes <c>--select-tolerance</c>, and update's
+/// <c>--strategy</c> takes <c>auto</c>; <c>train-compat</c> trains one strategy and refuses <c>auto</c>.
 /// </summary>
-public sealed class CompatibilityOptionSet(bool withStrategy = true)
+public sealed class CompatibilityOptionSet(bool withStrategy = true, bool withSelection = false)
 {
     private static readonly CompatibilityLossOptions D = new();
 
-    public Option<string> Strategy { get; } = new("--strategy")
-    {
-        Description = $"Compatibility strategy: {string.Join(", ", CompatibilityStrategies.Ids)}.", DefaultValueFactory = _ => D.Strategy.Id,
-        CompletionSources = { CompatibilityStrategies.Ids.ToArray() },
-    };
+    /// <summary><c>--strategy</c> (and <c>auto</c>, <c>--select-tolerance</c> with selection).</summary>
+    public StrategyOptionSet Choice { get; } = new(D.Strategy.Id, withSelection);
+
     public Option<double?> CeWeight { get; } = new("--ce-weight")
     {
         Description = "λ in L = λ·L_comp + (1−λ)·CE; unset: no CE term. " +
@@ -35,7 +35,7 @@ public sealed class CompatibilityOptionSet(bool withStrategy = true)
 
     public void AddTo(Command command)
     {
-        if (withStrategy) command.Options.Add(Strategy);
+        Choice.AddTo(command, withStrategy);
         foreach (Option o in new Option[] { CeWeight, Temperature, T2Scale, FocalAlpha, FocalBeta, WithTokenLoss }) command.Options.Add(o);
         TeacherCache.AddTo(command);
     }
@@ -46,9 +46,10 @@ public sealed class CompatibilityOptionSet(bool withStrategy = true)
     /// </summary>
     public CompatibilityLossOptions Bind(ParseResult parse)
     {
+        var auto = withStrategy && Choice.IsAuto(parse);
         var options = new CompatibilityLossOptions
         {
-            Strategy = withStrategy ? CompatibilityStrategies.Parse(parse.GetValue(Strategy)!) : D.Strategy,
+            Strategy = withStrategy && !auto ? CompatibilityStrategies.Parse(parse.GetValue(Choice.Strategy)!) : D.Strategy,
             CeWeight = parse.GetValue(CeWeight),
             Temperature = parse.GetValue(Temperature),
             T2Scale = parse.GetValue(T2Scale),
@@ -56,7 +57,7 @@ public sealed class CompatibilityOptionSet(bool withStrategy = true)
             FocalBeta = parse.GetValue(FocalBeta),
             WithTokenLoss = parse.GetValue(WithTokenLoss),
         };
-        if (withStrategy) options.Validate();
+        if (withStrategy && !auto) options.Validate();
         return options;
     }
 }

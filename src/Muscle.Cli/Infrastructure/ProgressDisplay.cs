@@ -91,7 +91,8 @@ public sealed class ProgressDisplay(IAnsiConsole? console, TextWriter? warnings 
             var status = remaining.Length == 0 ? u.Status : $"{u.Status} {remaining}".TrimStart();
             output.WriteLine($"{title}: {stage}{u.Done}/{u.Total} ({100.0 * u.Done / Math.Max(1, u.Total):F0} %) {status} [{clock.Elapsed:hh\\:mm\\:ss}]");
         }));
-        output.WriteLine($"{title}: done in {clock.Elapsed:hh\\:mm\\:ss}");
+        // The stage count once more: stages reused at the end (a rerun; the demo's tables reuse the update's candidates) print no progress line.
+        output.WriteLine($"{title}: {(stages.Text.Length == 0 ? "" : stages.Text + " ")}done in {clock.Elapsed:hh\\:mm\\:ss}");
         output.Flush();
         return result;
     }

@@ -11,7 +11,7 @@ namespace Muscle.Cli.Infrastructure;
 public sealed class UpdateRunOptionSet(bool newAdapterRequired, bool withStrategy)
 {
     public UpdateOptionSet Update { get; } = new(newAdapterRequired, withTest: true);
-    public CompatibilityOptionSet Compatibility { get; } = new(withStrategy);
+    public CompatibilityOptionSet Compatibility { get; } = new(withStrategy, withSelection: true);
     public TrainingOptionSet Recipe { get; } = new();
     public ModelOptionSet Weights { get; } = new(withModel: false);
     public EvaluationOptionSet Evaluation { get; } = new(withScoring: false);
@@ -26,7 +26,8 @@ public sealed class UpdateRunOptionSet(bool newAdapterRequired, bool withStrateg
     }
 
     /// <summary>The request, every setting checked, before any work; the dtype's note (if any) goes to <paramref name="notes"/>.</summary>
-    public UpdateRequest Bind(ParseResult parse, string outDir, TextWriter notes)
+    /// <param name="select">ablate's <c>--select</c>; null (update): selection is <c>--strategy auto</c>.</param>
+    public UpdateRequest Bind(ParseResult parse, string outDir, TextWriter notes, bool? select = null)
     {
         var request = Update.Bind(parse, outDir) with
         {
@@ -34,6 +35,7 @@ public sealed class UpdateRunOptionSet(bool newAdapterRequired, bool withStrateg
             Compatibility = Compatibility.Bind(parse),
             TeacherCache = Compatibility.TeacherCache.Bind(parse),
             Evaluation = Evaluation.Bind(parse),
+            Selection = Compatibility.Choice.BindSelection(parse, select ?? Compatibility.Choice.IsAuto(parse), select is null ? "--strategy auto" : "--select"),
         };
         var weights = Weights.Bind(parse, notes, request.OldModelDir, request.NewModelDir);
         return request with { DType = weights.DType, Device = weights.Device };

@@ -27,8 +27,11 @@ public static class AblationPipeline
 
     private const string WithCe = "+ce";
 
-    /// <summary>Arms from ids; <c>muscle+ce</c> is muscle with λ; the likelihood masks get λ = 0.5 unless one is given.</summary>
-    public static IReadOnlyList<AblationArm> Arms(IEnumerable<string> ids, CompatibilityLossOptions baseOptions, bool multipleChoice)
+    /// <summary>
+    /// Arms from ids; <c>muscle+ce</c> is muscle with λ; the likelihood masks get λ = 0.5 unless one is given. Choice-level
+    /// arms are left out for a generative task; none left is an error unless <paramref name="allowNone"/>.
+    /// </summary>
+    public static IReadOnlyList<AblationArm> Arms(IEnumerable<string> ids, CompatibilityLossOptions baseOptions, bool multipleChoice, bool allowNone = false)
     {
         var arms = new List<AblationArm>();
         foreach (var raw in ids)
@@ -46,14 +49,27 @@ public static class AblationPipeline
             loss.Validate();
             arms.Add(new AblationArm(id, loss));
         }
-        if (arms.Count == 0) throw new MuscleInputException("no strategy to run");
+        if (arms.Count == 0 && !allowNone) throw new MuscleInputException("no strategy to run");
         return arms;
     }
 
-    /// <summary>The stages <see cref="Run"/> goes through: the old and new predictions, then each arm's training and predictions.</summary>
-    public static int StageCount(IReadOnlyCollection<AblationArm> arms) => 2 + 2 * arms.Count;
+    /// <summary>
+    /// The stages <see cref="RunSelecting"/> goes through: the old and new predictions, then each arm's training and
+    /// predictions; with <paramref name="select"/>, first <see cref="StrategySelection.StageCount"/>'s (an arm's training
+    /// is then reused by its test stage, which still counts one).
+    /// </summary>
+    public static int StageCount(IReadOnlyCollection<AblationArm> arms, bool select = false) =>
+        (select ? StrategySelection.StageCount(arms.Count) : 0) + 2 + 2 * arms.Count;
 
-    public static IReadOnlyList<AblationRow> Run(UpdateRequest r, IReadOnlyList<string> armIds, IProgress<RunEvent>? progress = null)
+    public static IReadOnlyList<AblationRow> Run(UpdateRequest r, IReadOnlyList<string> armIds, IProgress<RunEvent>? progress = null) =>
+        RunSelecting(r, armIds, progress).Rows;
+
+    /// <summary>
+    /// The ablation; with <see cref="UpdateRequest.Selection"/> set (<c>ablate --select</c>) the arms are first scored on the
+    /// validation split and one is chosen by <see cref="StrategySelection.Choose"/>, before any test number is computed.
+    /// <paramref name="writeIndex"/>: false when the run directory's index belongs to another job (the demo's update).
+    /// </summary>
+    public static AblationResult RunSelecting(UpdateRequest r, IReadOnlyList<string> armIds, IProgress<RunEvent>? progress = null, bool writeIndex = true)
     {
         if (r.NewAdapterDir is null) throw new MuscleInputException("ablate needs --new-adapter (the v2 task adapter every arm starts from)");
         var skipped = new List<string>();
@@ -64,24 +80,16 @@ public static class AblationPipeline
         var transfer = UpdatePipeline.LoadTransfer(r, data);
         AtomicFile.EnsureDirectory(r.OutDir); // after the inputs and arms are checked: a bad one leaves no empty run directory
         var predictions = Path.Combine(r.OutDir, "predictions");
-        progress?.Report(new StagePlan(StageCount(arms)));
+        progress?.Report(new StagePlan(StageCount(arms, select: r.Selection is not null)));
         var keys = ContentHashes.ForRunDirectory(r.OutDir);
+        var choice = r.Selection is null ? null : StrategySelection.Run(r, keys, data, r.NewAdapterDir, arms, cache, transfer, skipped, progress);
 
         UpdatePipeline.Predict(r, keys, data.Task, test, "old", r.OldModelDir, r.OldAdapterDir, skipped, progress);
         UpdatePipeline.Predict(r, keys, data.Task, test, "new", r.NewModelDir, r.NewAdapterDir, skipped, progress);
         var rows = new List<AblationRow>();
         foreach (var arm in arms)
         {
-            var adapterDir = Path.Combine(r.OutDir, "arms", arm.Name);
-            var armCache = UsesCache(arm) ? cache : null;
-            Stages.Run(r.OutDir, "train-" + arm.Name, adapterDir, UpdatePipeline.CompatInputs(r, keys, new
-            {
-                old_model = keys.Key(r.OldModelDir), old_adapter = keys.Key(r.OldAdapterDir), new_model = keys.Key(r.NewModelDir),
-                new_adapter = keys.Key(r.NewAdapterDir), data = UpdatePipeline.DataKeys(r, keys), r.Training, arm.Loss,
-                strategy = arm.Loss.Strategy.Id, dtype = Models.DTypes.Name(r.DType),
-            }, armCache), skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, r.NewAdapterDir),
-                data, r.Training, arm.Loss, adapterDir, resume, r.DType, progress.In($"train {arm.Name}"),
-                device: r.Device, teacherCache: armCache, transfer: transfer), progress);
+            var adapterDir = TrainArm(r, keys, data, r.NewAdapterDir, arm, cache, transfer, skipped, progress);
             UpdatePipeline.Predict(r, keys, data.Task, test, arm.Name, r.NewModelDir, adapterDir, skipped, progress);
             var comparison = UpdatePipeline.Compare(predictions, arm.Name);
             CompatibilityReport.Write(Path.Combine(r.OutDir, "reports", arm.Name), comparison, UpdatePipeline.ReportContextOf(r, arm.Name));
@@ -101,9 +109,32 @@ public static class AblationPipeline
                 ["compare"] = JsonNode.Parse(ComparisonSummary.ToJson(row.Comparison)),
             }).ToArray()),
         };
+        if (choice is not null)
+            results["selection"] = new JsonObject { ["chosen"] = choice.Chosen, ["reason"] = choice.Reason, ["file"] = "selection/selection.json" };
         AtomicFile.WriteAllText(Path.Combine(r.OutDir, "results.json"), results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        RunIndex.Write(r.OutDir, $"Strategies on {r.TaskLabel ?? r.Task}", IndexEntries(r, rows, ""));
-        return rows;
+        if (writeIndex) RunIndex.Write(r.OutDir, $"Strategies on {r.TaskLabel ?? r.Task}", IndexEntries(r, rows, ""));
+        return new AblationResult(rows, choice);
+    }
+
+    /// <summary>
+    /// A cached stage <c>train-ARM</c> training one arm into <c>OUT/arms/ARM</c> from <paramref name="newAdapter"/> (a
+    /// killed training resumes; a finished one is reused). <c>update --strategy auto</c> trains its candidates through
+    /// here too, so an ablation in the same run directory reuses them. Returns the arm's adapter directory.
+    /// </summary>
+    internal static string TrainArm(UpdateRequest r, ContentHashes keys, TaskData data, string newAdapter, AblationArm arm, TeacherCacheOptions? cache,
+                                    TransferSet? transfer, List<string> skipped, IProgress<RunEvent>? progress)
+    {
+        var adapterDir = Path.Combine(r.OutDir, "arms", arm.Name);
+        var armCache = UsesCache(arm) ? cache : null;
+        Stages.Run(r.OutDir, "train-" + arm.Name, adapterDir, UpdatePipeline.CompatInputs(r, keys, new
+        {
+            old_model = keys.Key(r.OldModelDir), old_adapter = keys.Key(r.OldAdapterDir), new_model = keys.Key(r.NewModelDir),
+            new_adapter = keys.Key(newAdapter), data = UpdatePipeline.DataKeys(r, keys), r.Training, arm.Loss,
+            strategy = arm.Loss.Strategy.Id, dtype = Models.DTypes.Name(r.DType),
+        }, armCache), skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, newAdapter),
+            data, r.Training, arm.Loss, adapterDir, resume, r.DType, progress.In($"train {arm.Name}"),
+            device: r.Device, teacherCache: armCache, transfer: transfer), progress);
+        return adapterDir;
     }
 
     /// <summary>The arms' rows on a run index, linking <c>{prefix}reports/ARM/report.html</c>.</summary>

@@ -5,6 +5,7 @@ using Muscle.Events;
 using Muscle.Infrastructure;
 using Muscle.IO;
 using Muscle.Reports;
+using Muscle.Tasks;
 using Muscle.Training;
 using Muscle.World;
 using static TorchSharp.torch;
@@ -15,14 +16,23 @@ namespace Muscle.Recipes;
 /// <c>muscle demo</c>: the whole product on an embedded default that needs no download. A synthetic world (corpus +
 /// three tasks in the paper's shapes) is generated from a seed; two tiny Llama bases are pretrained on it — v1 on the
 /// first 30 % of the corpus, v2 = v1 continued on all of it, as real updates are; then for each task a v1 adapter is
-/// trained and <c>muscle update</c> runs (v2 adapter with v1's recipe, MUSCLE compatibility adapter, evaluation,
-/// comparison), and the strategies are compared side by side on the multiple-choice task. Every stage is cached in
-/// the output directory, so a rerun (or a run after a kill) continues where it stopped.
+/// trained and <c>muscle update</c> runs (v2 adapter with v1's recipe, the compatibility adapter — by default
+/// <c>--strategy auto</c>'s choice on the validation split —, evaluation, comparison), and each task's strategies are
+/// compared side by side on the test set. Every stage is cached in the output directory, so a rerun (or a run after a
+/// kill) continues where it stopped.
 /// </summary>
 public static class DemoPipeline
 {
-    public static readonly IReadOnlyList<string> DefaultStrategies = ["vanilla", "muscle", "focal-kl", "muscle-choice", "focal-choice"];
-    public static readonly IReadOnlyList<string> QuickStrategies = ["muscle", "focal-choice"];
+    /// <summary>
+    /// The <c>auto</c> candidates of a task kind: <see cref="StrategySelection.DefaultCandidates"/>; with <c>--quick</c> two
+    /// (muscle and the focal form that fits), to keep the smoke test short.
+    /// </summary>
+    public static IReadOnlyList<string> Candidates(bool quick, Tasks.TaskKind kind) =>
+        !quick ? StrategySelection.DefaultCandidates(kind) : kind == Tasks.TaskKind.MultipleChoice ? ["muscle", "focal-choice"] : ["muscle", "focal-kl"];
+
+    /// <summary>A task's strategies table by default: the plain-CE control and the candidates (the candidates alone with <c>--quick</c>).</summary>
+    public static IReadOnlyList<string> TableStrategies(bool quick, Tasks.TaskKind kind) =>
+        quick ? Candidates(quick, kind) : ["vanilla", .. Candidates(quick, kind)];
     public const long DefaultAdapterSeed = 42;
 
     /// <summary>The bases: Llama, hidden 128, 2 layers, 4 heads, SwiGLU 344, untied (~0.67M parameters with the world's vocabulary).</summary>
@@ -54,25 +64,38 @@ public static class DemoPipeline
         : new PretrainOptions { Steps = 1500, BatchSize = 16, SeqLen = 128, LearningRate = 3e-3, WarmupSteps = 30, WeightDecay = 0.1, Seed = 1, SaveSteps = 250 };
 
     /// <summary>
-    /// The task-adapter recipe shared by v1, v2 and the compatibility adapter (tiny bases: answer-only CE). The multiple-choice adapters train to convergence (8 epochs): at 3 epochs the v2 adapter was still learning, and
-    /// plain continued CE (<c>vanilla</c>) then gained 12 points, so every strategy looked better than it was.
+    /// Greedy-generation budget: 40 new tokens (24 with <c>--quick</c>, whose bases are too weak to finish an answer anyway);
+    /// the arithmetic task's three-step answers (generator version 3) take up to ~40 tokens, so the full demo gives it 56.
+    /// </summary>
+    public static int MaxNewTokens(bool quick, string taskName) => quick ? 24 : taskName == "arithmetic" ? 56 : 40;
+
+    /// <summary>
+    /// The task-adapter recipe shared by v1, v2 and the compatibility adapter (tiny bases: answer-only CE). The multiple-choice
+    /// and arithmetic adapters train to convergence (8 epochs): at 3 epochs the v2 adapter was still learning (arithmetic
+    /// validation loss 0.16 → 0.10 → 0.09 over its 3 epochs), and plain continued CE (<c>vanilla</c>) then gained 12
+    /// (multiple choice) and 15 (arithmetic) points, so every strategy looked better than it was. The dialogue adapters keep 3.
     /// </summary>
     public static AdapterTrainingOptions AdapterRecipe(bool quick, string taskFormat, long seed) => new()
     {
-        Rank = 8, Alpha = 16, Dropout = 0, LearningRate = 2e-3, Epochs = quick ? 1 : taskFormat == "jsonl-mc" ? 8 : 3, BatchSize = 16, GradAccum = 1,
+        Rank = 8, Alpha = 16, Dropout = 0, LearningRate = 2e-3, Epochs = quick ? 1 : taskFormat is "jsonl-mc" or "gsm8k" ? 8 : 3, BatchSize = 16, GradAccum = 1,
         MaxSeqLen = 128, WarmupSteps = 10, WeightDecay = 0, Seed = seed, LossOn = LossOn.Answer, SaveSteps = 100, LogSteps = 10,
     };
 
     /// <summary>
-    /// The stages <see cref="Run"/> goes through: the world, two bases, then per adapter seed and task the v1 adapter and an
-    /// update, and the strategies side by side when a multiple-choice task is in.
+    /// The stages <see cref="Run"/> goes through: the world, two bases, then per adapter seed and task the v1 adapter, an
+    /// update (under <c>auto</c> with its candidates) and the task's strategies table.
     /// </summary>
-    public static int StageCount(IReadOnlyList<string> taskFormats, IReadOnlyList<string> strategies, int adapterSeeds)
+    public static int StageCount(DemoOptions o, IReadOnlyList<Tasks.TaskKind> taskKinds)
     {
-        var perSeed = taskFormats.Count * (1 + UpdatePipeline.StageCount(trainsNewAdapter: true));
-        if (taskFormats.Contains("jsonl-mc") && strategies.Count > 0)
-            perSeed += AblationPipeline.StageCount(AblationPipeline.Arms(strategies, new CompatibilityLossOptions(), multipleChoice: true));
-        return 3 + adapterSeeds * perSeed;
+        var perSeed = 0;
+        foreach (var kind in taskKinds)
+        {
+            var mc = kind == Tasks.TaskKind.MultipleChoice;
+            var candidates = o.Strategy is null ? AblationPipeline.Arms(Candidates(o.Quick, kind), new CompatibilityLossOptions(), mc).Count : (int?)null;
+            var table = AblationPipeline.Arms(o.Strategies ?? TableStrategies(o.Quick, kind), new CompatibilityLossOptions(), mc, allowNone: true);
+            perSeed += 1 + UpdatePipeline.StageCount(trainsNewAdapter: true, candidates) + (table.Count == 0 ? 0 : AblationPipeline.StageCount(table));
+        }
+        return 3 + o.AdapterSeeds.Count * perSeed;
     }
 
     public static DemoResult Run(DemoOptions o, IProgress<RunEvent>? progress = null)
@@ -80,6 +103,10 @@ public static class DemoPipeline
         if (o.AdapterSeeds.Count == 0) throw new MuscleInputException("no adapter seed given");
         if (o.Tasks?.FirstOrDefault(t => !WorldFiles.TaskNames.Contains(t)) is { } unknown)
             throw new MuscleInputException($"no such task in the world: {unknown} (it has {string.Join(", ", WorldFiles.TaskNames)})");
+        // Strategy names are checked before any work (an unknown one is an input error, not a failure after pretraining).
+        var fixedStrategy = o.Strategy is null ? null : CompatibilityStrategies.Parse(o.Strategy);
+        if (o.Strategies is { } given) AblationPipeline.Arms(given, new CompatibilityLossOptions(), multipleChoice: true, allowNone: true);
+        new StrategySelectionOptions { Tolerance = o.SelectTolerance }.Validate();
         var skipped = new List<string>();
         var root = Path.GetFullPath(o.OutDir);
         AtomicFile.EnsureDirectory(root);
@@ -91,8 +118,7 @@ public static class DemoPipeline
         var keys = ContentHashes.ForRunDirectory(root);
         var tasks = world.Tasks.Where(t => o.Tasks is null || o.Tasks.Contains(t.Name)).ToList();
 
-        var strategies = o.Strategies ?? (o.Quick ? QuickStrategies : DefaultStrategies);
-        progress?.Report(new StagePlan(StageCount(tasks.Select(t => t.TaskFormat).ToList(), strategies, o.AdapterSeeds.Count)));
+        progress?.Report(new StagePlan(StageCount(o, [.. tasks.Select(t => TaskRegistry.Get(t.TaskFormat).Kind)])));
 
         var configPath = Path.Combine(root, "bases", "config.json");
         AtomicFile.WriteAllText(configPath, BaseConfig(world.VocabSize).ToJsonString(new() { WriteIndented = true }));
@@ -112,9 +138,7 @@ public static class DemoPipeline
         {
             var seedRoot = Path.Combine(root, $"seed-{seed}");
             var seedProgress = o.AdapterSeeds.Count > 1 ? progress.In($"seed {seed}") : progress;
-            var evaluation = new EvaluationOptions { BatchSize = 16, MaxNewTokens = o.Quick ? 24 : 40 };
             var rows = new List<DemoTaskRow>();
-            UpdateRequest? mcRequest = null;
             foreach (var task in tasks)
             {
                 var adapterRecipe = AdapterRecipe(o.Quick, task.TaskFormat, seed);
@@ -123,27 +147,36 @@ public static class DemoPipeline
                 var test = Path.Combine(world.Directory, task.TestFile);
                 var v1Adapter = Path.Combine(taskDir, "v1-adapter");
                 var data = TaskData.Load(task.TaskFormat, train, null, null, null, adapterRecipe);
+                var kind = data.Task.Kind;
                 Stages.Run(seedRoot, $"adapter-v1-{task.Name}", v1Adapter, new { adapterRecipe, v1 = keys.Key(v1), data = keys.Key(train), dtype = Models.DTypes.Name(o.DType) },
                     skipped, resume => AdapterTrainer.Train(v1, data, adapterRecipe, v1Adapter, resume, o.DType,
                         seedProgress.In(task.Name).In("train v1 adapter"), o.Device), seedProgress);
+                var updateDir = Path.Combine(taskDir, "update");
                 var request = new UpdateRequest
                 {
                     OldModelDir = v1, OldAdapterDir = v1Adapter, NewModelDir = v2, Task = task.TaskFormat, TaskLabel = task.Name, TrainFile = train, TestFile = test,
-                    OutDir = Path.Combine(taskDir, "update"), Training = adapterRecipe,
-                    Compatibility = new CompatibilityLossOptions { Strategy = CompatibilityStrategies.Default, Temperature = 2 },
-                    Evaluation = evaluation, DType = o.DType, Device = o.Device,
+                    OutDir = updateDir, Training = adapterRecipe,
+                    Compatibility = new CompatibilityLossOptions { Strategy = fixedStrategy ?? CompatibilityStrategies.Default, Temperature = 2 },
+                    Evaluation = new EvaluationOptions { BatchSize = 16, MaxNewTokens = MaxNewTokens(o.Quick, task.Name) }, DType = o.DType, Device = o.Device,
+                    // auto: one teacher cache for every candidate and every arm of the table (the same one update would make).
+                    TeacherCache = fixedStrategy is null ? new TeacherCacheOptions(Path.Combine(updateDir, "teacher-cache")) : null,
+                    Selection = fixedStrategy is null ? new StrategySelectionOptions { Tolerance = o.SelectTolerance, Candidates = Candidates(o.Quick, kind) } : null,
                 };
                 var result = UpdatePipeline.Run(request, seedProgress.In(task.Name));
                 skipped.AddRange(result.SkippedStages.Select(s => $"seed-{seed}/{task.Name}/{s}"));
-                rows.Add(new DemoTaskRow(task.Name, task.TaskFormat, result.Comparison));
-                index.Add(new RunIndexEntry("Tasks: v1 → v2 with the default strategy", $"seed-{seed}/{task.Name}/update/report/report.html",
-                    UpdatePipeline.ReportContextOf(request, request.Compatibility.Strategy.Id), result.Comparison));
-                if (task.TaskFormat == "jsonl-mc") mcRequest = request with { NewAdapterDir = result.NewAdapterDir };
+                var strategy = result.Strategy ?? request.Compatibility.Strategy.Id;
+                index.Add(new RunIndexEntry("Tasks: v1 → v2 with " + (fixedStrategy is null ? "the strategy chosen on the validation split" : $"strategy {strategy}"),
+                    $"seed-{seed}/{task.Name}/update/report/report.html",
+                    UpdatePipeline.ReportContextOf(request, fixedStrategy is null ? $"auto: {strategy}" : strategy), result.Comparison));
+
+                // The task's strategies table, on the test set, in the update's run directory: the candidates' stages are reused.
+                var armIds = AblationPipeline.Arms(o.Strategies ?? TableStrategies(o.Quick, kind), request.Compatibility, kind == Tasks.TaskKind.MultipleChoice, allowNone: true);
+                var table = armIds.Count == 0 ? [] : AblationPipeline.RunSelecting(request with { NewAdapterDir = result.NewAdapterDir, Selection = null },
+                    armIds.Select(a => a.Name).ToList(), seedProgress.In(task.Name).In("strategies"), writeIndex: false).Rows;
+                rows.Add(new DemoTaskRow(task.Name, task.TaskFormat, result.Comparison, strategy, result.Selection, table));
+                index.AddRange(AblationPipeline.IndexEntries(request, table, $"seed-{seed}/{task.Name}/update/"));
             }
-            var ablation = mcRequest is null || strategies.Count == 0 ? [] : AblationPipeline.Run(
-                mcRequest with { OutDir = Path.Combine(seedRoot, "sentiment", "strategies") }, strategies, seedProgress.In("strategies"));
-            seeds.Add(new DemoSeedResult(seed, rows, ablation));
-            if (mcRequest is not null) index.AddRange(AblationPipeline.IndexEntries(mcRequest, ablation, $"seed-{seed}/sentiment/strategies/"));
+            seeds.Add(new DemoSeedResult(seed, rows));
         }
         RunIndex.Write(root, "muscle demo", index, $"Synthetic world seed {o.WorldSeed}; adapter seeds {string.Join(", ", o.AdapterSeeds)}"
                                                   + (o.Quick ? "; quick recipe (too weak for the effect)" : "") + ".");

@@ -27,8 +27,11 @@ public static class UpdatePipeline
         var data = TaskData.Load(r.Task, r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels, r.Training);
         var test = data.Task.Load(r.TestFile, r.TestLabels);
         var transfer = LoadTransfer(r, data);
+        // --strategy auto: the candidates that fit the task's kind (checked before any work).
+        var arms = r.Selection is null ? null : AblationPipeline.Arms(r.Selection.Candidates ?? StrategySelection.DefaultCandidates(data.Task.Kind),
+            r.Compatibility, data.Task.Kind == TaskKind.MultipleChoice);
         AtomicFile.EnsureDirectory(r.OutDir); // after the inputs are read: a bad input leaves no empty run directory
-        progress?.Report(new StagePlan(StageCount(trainsNewAdapter: r.NewAdapterDir is null)));
+        progress?.Report(new StagePlan(StageCount(trainsNewAdapter: r.NewAdapterDir is null, candidates: arms?.Count)));
         var keys = ContentHashes.ForRunDirectory(r.OutDir); // each input file is hashed once per change, for every stage
 
         // Stage 1: the v2 task adapter, same LoRA shape as v1's and the same training recipe.
@@ -41,47 +44,94 @@ public static class UpdatePipeline
                 AdapterTrainer.Train(r.NewModelDir, data, recipe, newAdapter, resume, r.DType, progress.In("train v2 task adapter"), r.Device), progress);
         }
 
-        // Stage 2: the compatibility adapter.
-        var compat = Path.Combine(r.OutDir, "compat-adapter");
-        Stages.Run(r.OutDir, "compat-adapter", compat, CompatInputs(r, keys, new
+        // Stage 2: the compatibility adapter; under --strategy auto, every candidate, and the one chosen on the validation split.
+        string compat;
+        StrategyChoice? choice = null;
+        var strategy = r.Compatibility.Strategy.Id;
+        if (arms is not null)
         {
-            old_model = keys.Key(r.OldModelDir), old_adapter = keys.Key(r.OldAdapterDir), new_model = keys.Key(r.NewModelDir),
-            new_adapter = keys.Key(newAdapter), data = DataKeys(r, keys), r.Training, strategy = r.Compatibility.Strategy.Id, r.Compatibility,
-            dtype = Models.DTypes.Name(r.DType),
-        }, r.TeacherCache), skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, newAdapter),
-            data, r.Training, r.Compatibility, compat, resume, r.DType, progress.In($"train compatibility adapter ({r.Compatibility.Strategy.Id})"),
-            device: r.Device, teacherCache: r.TeacherCache, transfer: transfer), progress);
+            choice = StrategySelection.Run(r, keys, data, newAdapter, arms, AblationPipeline.SharedCache(AutoCache(r), arms), transfer, skipped, progress);
+            compat = choice.ChosenCandidate.AdapterDir!;
+            strategy = choice.Chosen;
+        }
+        else
+        {
+            compat = Path.Combine(r.OutDir, "compat-adapter");
+            Stages.Run(r.OutDir, "compat-adapter", compat, CompatInputs(r, keys, new
+            {
+                old_model = keys.Key(r.OldModelDir), old_adapter = keys.Key(r.OldAdapterDir), new_model = keys.Key(r.NewModelDir),
+                new_adapter = keys.Key(newAdapter), data = DataKeys(r, keys), r.Training, strategy = r.Compatibility.Strategy.Id, r.Compatibility,
+                dtype = Models.DTypes.Name(r.DType),
+            }, r.TeacherCache), skipped, resume => CompatibilityTrainer.Train(new UpdatePair(r.OldModelDir, r.OldAdapterDir, r.NewModelDir, newAdapter),
+                data, r.Training, r.Compatibility, compat, resume, r.DType, progress.In($"train compatibility adapter ({r.Compatibility.Strategy.Id})"),
+                device: r.Device, teacherCache: r.TeacherCache, transfer: transfer), progress);
+        }
 
         // Stage 3: predictions of v1, v2 and the compatibility model on the test set.
         var predictions = Path.Combine(r.OutDir, "predictions");
-        foreach (var (name, model, adapter) in new[] { ("old", r.OldModelDir, r.OldAdapterDir), ("new", r.NewModelDir, newAdapter), ("compat", r.NewModelDir, compat) })
+        // Under auto the chosen arm is evaluated under its own name (the stage an ablation of the same run directory reuses)
+        // and copied to compat.jsonl; no other candidate sees the test set here.
+        var compatName = choice?.Chosen ?? "compat";
+        foreach (var (name, model, adapter) in new[] { ("old", r.OldModelDir, r.OldAdapterDir), ("new", r.NewModelDir, newAdapter), (compatName, r.NewModelDir, compat) })
             Predict(r, keys, data.Task, test, name, model, adapter, skipped, progress);
+        if (choice is not null)
+        {
+            // compat.jsonl now holds the chosen arm's predictions: a later fixed-strategy run here must not take it for its own.
+            var fixedMarker = Path.Combine(r.OutDir, "stages", "predict-compat", Stages.DoneFile);
+            if (File.Exists(fixedMarker)) File.Delete(fixedMarker);
+            AtomicFile.WriteAllBytes(Path.Combine(predictions, "compat.jsonl"), File.ReadAllBytes(Path.Combine(predictions, compatName + ".jsonl")));
+        }
 
         // Stage 4: the comparison (cheap: always recomputed from the prediction files).
         var comparison = Compare(predictions, "compat");
         var report = Path.Combine(r.OutDir, "report");
-        var context = ReportContextOf(r, r.Compatibility.Strategy.Id);
+        var context = ReportContextOf(r, choice is null ? strategy : $"auto: {strategy}");
         CompatibilityReport.Write(report, comparison, context);
         RunIndex.Write(r.OutDir, $"Update run: {context.Task}", [new RunIndexEntry("Update", "report/report.html", context, comparison)]);
-        return new UpdateResult(newAdapter, compat, predictions, report, comparison, skipped);
+        return new UpdateResult(newAdapter, compat, predictions, report, comparison, skipped, choice) { Strategy = strategy };
     }
 
-    /// <summary>The stages <see cref="Run"/> goes through: the v2 task adapter (unless given), the compatibility adapter, three predictions.</summary>
-    public static int StageCount(bool trainsNewAdapter) => (trainsNewAdapter ? 1 : 0) + 1 + 3;
+    /// <summary>
+    /// The stages <see cref="Run"/> goes through: the v2 task adapter (unless given), the compatibility adapter, three
+    /// predictions; under <c>--strategy auto</c> (<paramref name="candidates"/> given) the compatibility adapter is
+    /// <see cref="StrategySelection.StageCount"/>'s stages instead.
+    /// </summary>
+    public static int StageCount(bool trainsNewAdapter, int? candidates = null) =>
+        (trainsNewAdapter ? 1 : 0) + (candidates is { } n ? StrategySelection.StageCount(n) : 1) + 3;
 
     /// <summary>A cached stage writing <c>predictions/NAME.jsonl</c>: the model (+ adapter) evaluated on the test set.</summary>
     internal static void Predict(UpdateRequest r, ContentHashes keys, ITaskDefinition task, IReadOnlyList<TaskExample> test, string name, string model,
-                                 string adapter, List<string> skipped, IProgress<RunEvent>? progress)
-    {
-        var path = Path.Combine(r.OutDir, "predictions", name + ".jsonl");
-        Stages.Run(r.OutDir, "predict-" + name, null, new
+                                 string adapter, List<string> skipped, IProgress<RunEvent>? progress) =>
+        Predict(r, keys, task, test, "predictions", "predict-" + name, name, keys.Keys(r.TestFile, r.TestLabels), r.TestFile, model, adapter, skipped, progress);
+
+    /// <summary>
+    /// A cached stage writing <c>valid-predictions/NAME.jsonl</c>: the model (+ adapter) evaluated on the validation split
+    /// (<c>--valid</c>, or the held-out part of <c>--train</c> that <see cref="TaskData.Load"/> carves with the recipe's seed and
+    /// validation fraction). <c>--strategy auto</c> chooses on these, never on the test set.
+    /// </summary>
+    internal static void PredictValid(UpdateRequest r, ContentHashes keys, ITaskDefinition task, IReadOnlyList<TaskExample> valid, string name, string model,
+                                      string adapter, List<string> skipped, IProgress<RunEvent>? progress) =>
+        Predict(r, keys, task, valid, ValidPredictionsDir, "predict-valid-" + name, name, new
         {
-            model = keys.Key(model), adapter = keys.Key(adapter), test = keys.Keys(r.TestFile, r.TestLabels), r.Evaluation,
+            data = DataKeys(r, keys), r.Training.Seed, r.Training.ValidFraction,
+        }, r.ValidFile ?? r.TrainFile, model, adapter, skipped, progress);
+
+    /// <summary>Where <see cref="PredictValid"/> writes, under the run directory.</summary>
+    public const string ValidPredictionsDir = "valid-predictions";
+
+    private static void Predict(UpdateRequest r, ContentHashes keys, ITaskDefinition task, IReadOnlyList<TaskExample> items, string dir, string stage, string name,
+                                object itemsKey, string dataFile, string model, string adapter, List<string> skipped, IProgress<RunEvent>? progress)
+    {
+        var path = Path.Combine(r.OutDir, dir, name + ".jsonl");
+        var split = dir == ValidPredictionsDir ? " (validation)" : "";
+        Stages.Run(r.OutDir, stage, null, new
+        {
+            model = keys.Key(model), adapter = keys.Key(adapter), test = itemsKey, r.Evaluation,
             dtype = Models.DTypes.Name(r.DType),
         }, skipped, _ =>
         {
             using var tm = TaskModel.Load(model, adapter, r.DType, r.Device);
-            var summary = TaskEvaluator.Evaluate(tm.Model, tm.Tokenizer, task, test, r.Evaluation, progress.In($"evaluate {name}"), r.TestFile);
+            var summary = TaskEvaluator.Evaluate(tm.Model, tm.Tokenizer, task, items, r.Evaluation, progress.In($"evaluate {name}{split}"), dataFile);
             TaskEvaluator.WritePredictions(path, summary);
             return 0;
         }, progress);
@@ -112,6 +162,12 @@ public static class UpdatePipeline
 
     /// <summary>The content keys of the training and validation files (and their label files).</summary>
     internal static string[] DataKeys(UpdateRequest r, ContentHashes keys) => keys.Keys(r.TrainFile, r.TrainLabels, r.ValidFile, r.ValidLabels);
+
+    /// <summary>
+    /// The one teacher cache every <c>--strategy auto</c> candidate shares: <c>--teacher-cache</c> if given, else
+    /// <c>OUT/teacher-cache</c> with the default top-k (<see cref="TeacherCacheOptions.DefaultK"/>).
+    /// </summary>
+    public static TeacherCacheOptions AutoCache(UpdateRequest r) => r.TeacherCache ?? new TeacherCacheOptions(Path.Combine(r.OutDir, "teacher-cache"));
 
     internal static TransferSet? LoadTransfer(UpdateRequest r, TaskData data) =>
         r.TransferFile is null ? null : TransferSet.Load(data, r.TransferFile);

@@ -27,6 +27,12 @@ public sealed record UpdateRequest
     public required string OutDir { get; init; }
     public AdapterTrainingOptions Training { get; init; } = new();
     public CompatibilityLossOptions Compatibility { get; init; } = new();
+
+    /// <summary>
+    /// <c>--strategy auto</c>: choose the strategy among candidates on the validation split (<see cref="StrategySelection"/>);
+    /// null: train <see cref="Compatibility"/>'s strategy. The candidates start from <see cref="Compatibility"/>'s knobs.
+    /// </summary>
+    public StrategySelectionOptions? Selection { get; init; }
     public EvaluationOptions Evaluation { get; init; } = new();
     public ScalarType DType { get; init; } = Models.DTypes.Default;
 

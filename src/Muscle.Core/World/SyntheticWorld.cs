@@ -13,8 +13,11 @@ namespace Muscle.World;
 /// </summary>
 public static class SyntheticWorld
 {
-    /// <summary>Bumped whenever the same options would produce different files.</summary>
-    public const int GeneratorVersion = 2;
+    /// <summary>
+    /// Bumped whenever the same options would produce different files. 3: the arithmetic task's items are harder
+    /// (<see cref="ArithmeticGenerator.NextTask"/>); the lexicon, tokenizer, corpus and the other tasks are byte-identical to version 2.
+    /// </summary>
+    public const int GeneratorVersion = 3;
 
     public const string ManifestFile = "world.json";
     public const string ReadmeFile = "README.md";
@@ -41,13 +44,18 @@ public static class SyntheticWorld
             sentimentGen.Next, s => s.Text);
         var arithmeticGen = new ArithmeticGenerator(lexicon);
         var (arTest, arTrain) = Splits(options, "arithmetic", options.ArithmeticTest, options.ArithmeticTrain,
+            arithmeticGen.NextTask, a => a.Question);
+        // The version-2 task items, drawn only to be excluded from the corpus as before, so the corpus's random stream
+        // (and with it the bases and the other tasks' numbers) is unchanged; the version-3 items cannot occur in the
+        // corpus, whose problems follow version 2's templates only.
+        var (arTestV2, arTrainV2) = Splits(options, "arithmetic", options.ArithmeticTest, options.ArithmeticTrain,
             arithmeticGen.Next, a => a.Question);
         var dialogueGen = new DialogueGenerator(lexicon);
         var (dlTest, dlTrain) = Splits(options, "dialogue", options.DialogueTest, options.DialogueTrain,
             dialogueGen.Next, d => d.Dialogue);
 
         var corpus = new CorpusGenerator(lexicon, tokenizer, options,
-            Keys(sentTest, sentTrain, s => s.Text), Keys(arTest, arTrain, a => a.Question), Keys(dlTest, dlTrain, d => d.Dialogue))
+            Keys(sentTest, sentTrain, s => s.Text), Keys(arTestV2, arTrainV2, a => a.Question), Keys(dlTest, dlTrain, d => d.Dialogue))
             .Generate();
         var v1Docs = Math.Clamp((int)Math.Ceiling(corpus.Count * options.V1CorpusFraction), 1, corpus.Count);
         var split = new CorpusSplit(v1Docs, corpus.Take(v1Docs).Sum(d => (long)d.Tokens), corpus.Count, corpus.Sum(d => (long)d.Tokens));

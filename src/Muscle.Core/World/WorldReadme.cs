@@ -48,8 +48,10 @@ internal static class WorldReadme
             then {P(o.SentimentLabelNoise)} of labels are flipped (train and test alike). Measured: {P(stats.AmbiguousRate)}
             ambiguous, {P(stats.NoisyRate)} flipped, {P(stats.PositiveRate)} positive.
 
-            **arithmetic** (greedy generation, exact match of `#### N`). One or two operations (+, −, ×) on
-            single-digit operands; the answer is the worked steps then `#### N`.
+            **arithmetic** (greedy generation, exact match of `#### N`). Templates the corpus does not show: three-step
+            chains (+, −, +), a product then an addition or subtraction (carries and borrows past ten), a teen first
+            operand; the answer is the worked steps then `#### N`. The corpus's worked problems are one or two operations
+            on single-digit operands (generator version 2's task).
 
             **dialogue** (greedy generation, ROUGE-1). Two to four turns in which two people plan an activity at a
             place on a day; the second agrees, moves the day or place, or declines, and may be asked to bring

@@ -93,7 +93,7 @@ public sealed partial class UpdateTableIntervalTests
             AblateCommand.WriteTable(ablate, [AblationPipeline.Row("muscle", c)], seed: 7);
             Assert.Contains(words, ablate.ToString());
             using var demo = new StringWriter();
-            DemoCommand.WriteTable(demo, [new DemoTaskRow("sentiment", "jsonl-mc", c)], seed: 7);
+            DemoCommand.WriteTable(demo, [new DemoTaskRow("sentiment", "jsonl-mc", c, "muscle", null, [])], seed: 7);
             Assert.Contains(words, demo.ToString());
             Assert.Contains("Δ%NFR_c 95 % CI", demo.ToString());
         }

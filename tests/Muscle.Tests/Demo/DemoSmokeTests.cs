@@ -38,18 +38,24 @@ public class DemoSmokeTests
                 var report = JsonNode.Parse(File.ReadAllText(Path.Combine(update, "report", "report.json")))!;
                 Assert.NotNull(report);
                 var html = File.ReadAllText(Path.Combine(update, "report", "report.html"));
-                Assert.Contains($"<h1>{task}: v1 → v2, strategy muscle</h1>", html); // the title names task, models, strategy
+                // auto is the default: the title names the strategy chosen on the validation split, which the table names too.
+                var chosen = JsonNode.Parse(File.ReadAllText(Path.Combine(update, "selection", "selection.json")))!["chosen"]!.GetValue<string>();
+                Assert.Contains($"<h1>{task}: v1 → v2, strategy auto: {chosen}</h1>", html);
+                Assert.Contains($"auto: {chosen}", output);
                 Assert.Contains("Verdict: ", html);
+                // Every task kind gets its strategies table (the quick candidates), on the test set.
+                var results = JsonNode.Parse(File.ReadAllText(Path.Combine(update, "results.json")))!;
+                Assert.Equal(task == "sentiment" ? ["muscle", "focal-choice"] : ["muscle", "focal-kl"],
+                    results["arms"]!.AsArray().Select(a => a!["arm"]!.GetValue<string>()));
+                Assert.Contains($"Strategies side by side on {task}", output);
             }
             // The run's front page links every task's and every strategy's report.
             var index = File.ReadAllText(Path.Combine(dir, "index.html"));
             foreach (var task in new[] { "sentiment", "arithmetic", "dialogue" })
                 Assert.Contains($"href=\"seed-42/{task}/update/report/report.html\"", index);
             foreach (var arm in new[] { "muscle", "focal-choice" })
-                Assert.Contains($"href=\"seed-42/sentiment/strategies/reports/{arm}/report.html\"", index);
+                Assert.Contains($"href=\"seed-42/sentiment/update/reports/{arm}/report.html\"", index);
             foreach (var col in new[] { "NFR", "ΔNFR_c", "Δ%NFR_c", "Δm_g" }) Assert.Contains(col, output);
-            var results = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "seed-42", "sentiment", "strategies", "results.json")))!;
-            Assert.Equal(2, results["arms"]!.AsArray().Count);
             foreach (var b in new[] { "v1", "v2" })
                 Assert.True(File.Exists(Path.Combine(dir, "bases", b, "pretrain_state.json")), b);
 

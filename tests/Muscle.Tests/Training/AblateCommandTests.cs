@@ -76,4 +76,27 @@ public class AblateCommandTests(TinyUpdateFixture fx) : IClassFixture<TinyUpdate
             Assert.Equal(5, stats["transfer_items"]!.GetValue<double>());
         }
     }
+
+    /// <summary>ablate --select: the arms are scored on the validation split and one is chosen by the rule before the test table.</summary>
+    [Fact]
+    public void AblateSelectChoosesAnArmOnTheValidationSplit()
+    {
+        var test = TinyTaskWorld.WriteMajorityTask(Path.Combine(fx.Root, "ablate-select-test.jsonl"), 12, seed: 15);
+        var outDir = Path.Combine(fx.Root, "ablate-select");
+        var (o, e) = (new StringWriter(), new StringWriter());
+        var code = MuscleApp.Run(
+        [
+            "ablate", "--old-model", fx.OldModel, "--old-adapter", fx.OldAdapter, "--new-model", fx.NewModel,
+            "--new-adapter", fx.NewAdapter, "--task", "jsonl-mc", "--train", fx.Train, "--test", test, "--out", outDir,
+            "--strategies", "muscle,focal-choice", "--select", "--epochs", "1", "--batch-size", "8", "--grad-accum", "1", "--lr", "1e-2", "--warmup", "1",
+        ], o, e);
+        Assert.True(code == 0, e.ToString());
+        var output = o.ToString();
+        var results = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "results.json")))!;
+        var chosen = results["selection"]!["chosen"]!.GetValue<string>();
+        Assert.Contains(chosen, new[] { "muscle", "focal-choice" });
+        Assert.Contains($"chosen: {chosen}:", output);
+        Assert.True(output.IndexOf("validation items", StringComparison.Ordinal) < output.IndexOf("Every arm on the test set", StringComparison.Ordinal));
+        Assert.Equal(2, results["arms"]!.AsArray().Count); // ablate still shows every arm on the test set
+    }
 }
