@@ -19,9 +19,7 @@ internal sealed class ArithmeticGenerator(WorldLexicon lexicon)
 {
     public ArithmeticItem Next(StableRandom rng)
     {
-        var (a, b) = lexicon.TwoNames(rng);
-        var obj = rng.Pick(lexicon.Objects);
-        var kind = rng.Next(6);
+        var (a, b, obj, kind) = Draw(rng);
         switch (kind)
         {
             case 0:
@@ -64,9 +62,7 @@ internal sealed class ArithmeticGenerator(WorldLexicon lexicon)
     /// </summary>
     public ArithmeticItem NextTask(StableRandom rng)
     {
-        var (a, b) = lexicon.TwoNames(rng);
-        var obj = rng.Pick(lexicon.Objects);
-        var kind = rng.Next(6);
+        var (a, b, obj, kind) = Draw(rng);
         switch (kind)
         {
             case 0:
@@ -101,6 +97,14 @@ internal sealed class ArithmeticGenerator(WorldLexicon lexicon)
                 return Item($"{a} has {N(x)} {obj} . {a} loses {N(y)} {obj} . how many {obj} does {a} have now ?", [Step(x, '-', y)], x - y);
             }
         }
+    }
+
+    /// <summary>Two names, an object and one of six templates, drawn in this order (both generators' first draws).</summary>
+    private (string A, string B, string Obj, int Kind) Draw(StableRandom rng)
+    {
+        var (a, b) = lexicon.TwoNames(rng);
+        var obj = rng.Pick(lexicon.Objects);
+        return (a, b, obj, rng.Next(6));
     }
 
     private static ArithmeticItem Item(string question, string[] steps, int result) =>
