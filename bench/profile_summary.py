@@ -11,8 +11,9 @@ from pathlib import Path
 
 RULES = [  # (category, regex on "dso symbol")
     ("GEMM (BLAS)", r"sgemm|dgemm|gemm_|mkl_blas|libopenblas|brgemm|jit_avx.*gemm|_Z.*gemm"),
-    ("attention (SDPA / softmax)", r"flash_attention|softmax(?!.*log_softmax)|_vec_host_softmax|baddbmm|bmm"),
-    ("loss (log_softmax, NLL)", r"log_softmax|nll_loss|cross_entropy"),
+    # log-softmax first: its backward is ATen's _vec_host_softmax_backward_lastdim<float, true> (LogSoftMax = true)
+    ("loss (log_softmax, NLL)", r"log_softmax|nll_loss|cross_entropy|softmax_backward_lastdim<float, true>"),
+    ("attention (SDPA / softmax)", r"flash_attention|softmax|baddbmm|bmm"),
     ("RNG", r"CPUGeneratorImpl|normal_kernel|uniform_kernel|mt19937|random"),
     ("copies and casts", r"copy_kernel|direct_copy|memmove|memcpy|copy_mc|_to_copy|contiguous|cat_serial|index_select|gather|scatter"),
     ("element-wise (add, mul, SiLU, exp, pow, ...)", r"VectorizedLoop|cpu_kernel|Sleef|silu|mul_kernel|add_kernel|div_|pow_|rsqrt|exp|fill_kernel|where|masked|addcmul|addcdiv|lerp|sqrt"),
