@@ -10,7 +10,10 @@ namespace Muscle.Cli.Infrastructure;
 /// variable once, when LibTorch loads it, so this must run before the first TorchSharp call, and it must set the native
 /// environment (.NET's <see cref="Environment.SetEnvironmentVariable(string, string?)"/> does not reach <c>getenv</c> on
 /// Unix). A value the user set is kept. On an idle machine spinning is faster (sleeping threads wake ~30 % slower on
-/// the demo's tiny model), so the CLI chooses by the 1-minute load average (<see cref="ForLoad"/>). Measured numbers:
+/// the demo's tiny model), so the CLI chooses by what the other processes use right now: the busy share of all CPUs
+/// over a short sample of /proc/stat (proc(5)), before this process starts computing. The 1-minute load average is
+/// the fallback only: it lags, so right after a build (<c>./muscle</c> builds first) or a previous run it still shows
+/// work that has ended, and the demo then ran at sleeping speed on an idle machine. Measured numbers:
 /// docs/PERFORMANCE.md, "Threads on a busy machine".
 /// </summary>
 public static class OpenMpWaitPolicy
@@ -23,18 +26,78 @@ public static class OpenMpWaitPolicy
     /// </summary>
     public const double BusyLoad = 0.5;
 
-    /// <summary>"PASSIVE" when the 1-minute load average shows other work (at least <see cref="BusyLoad"/>), else null (libgomp's default).</summary>
-    public static string? ForLoad(double loadAverage1) => loadAverage1 >= BusyLoad ? "PASSIVE" : null;
+    /// <summary>"PASSIVE" when other work uses at least <see cref="BusyLoad"/> cores, else null (libgomp's default).</summary>
+    public static string? ForLoad(double otherCores) => otherCores >= BusyLoad ? "PASSIVE" : null;
+
+    /// <summary>How long <see cref="BusyCoresNow"/> samples /proc/stat: 15 clock ticks per CPU at the usual 100 Hz.</summary>
+    public static readonly TimeSpan Sample = TimeSpan.FromMilliseconds(150);
 
     /// <summary>
-    /// The CLI's choice: unless the user set <c>OMP_WAIT_POLICY</c>, PASSIVE when /proc/loadavg shows other work
-    /// (<see cref="ForLoad"/>); where the load cannot be read, PASSIVE (the safe side: a busy machine loses up to 18×).
+    /// The CLI's choice: unless the user set <c>OMP_WAIT_POLICY</c>, PASSIVE when other work shows (<see cref="ForLoad"/>)
+    /// in the CPUs' busy time now (<see cref="BusyCoresNow"/>), or, where /proc/stat cannot be read, in the 1-minute load
+    /// average; where neither can be read, PASSIVE (the safe side: a busy machine loses up to 18×).
     /// </summary>
     public static void ApplyForCurrentLoad()
     {
         if (!(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())) return;
-        if (LoadAverage1() is { } load && ForLoad(load) is null) return;
+        if (NativeValue() is not null) return;
+        if ((BusyCoresNow() ?? LoadAverage1()) is { } load && ForLoad(load) is null) return;
         ApplyPassiveUnlessSet();
+    }
+
+    /// <summary>
+    /// Cores' worth of CPU time spent outside idle and I/O wait over <see cref="Sample"/>, from the aggregate "cpu" line of
+    /// /proc/stat read before and after; null where it cannot be read. Called before this process computes anything, so it
+    /// measures the other processes.
+    /// </summary>
+    public static double? BusyCoresNow()
+    {
+        var before = ReadCpuLine();
+        if (before is null) return null;
+        Thread.Sleep(Sample);
+        var after = ReadCpuLine();
+        return after is null ? null : BusyCores(before, after, Environment.ProcessorCount);
+    }
+
+    /// <summary>
+    /// Busy cores between two readings of /proc/stat's aggregate line ("cpu  user nice system idle iowait irq softirq steal
+    /// ..." in clock ticks, summed over all CPUs): the non-idle share of the elapsed ticks times the CPU count. Null when
+    /// a line is not such a line or no tick elapsed.
+    /// </summary>
+    public static double? BusyCores(string before, string after, int cpus)
+    {
+        if (Ticks(before) is not var (total0, idle0) || Ticks(after) is not var (total1, idle1)) return null;
+        var total = total1 - total0;
+        if (total <= 0) return null;
+        return (double)(total - (idle1 - idle0)) / total * cpus;
+    }
+
+    /// <summary>(all ticks, idle + iowait ticks) of an aggregate "cpu" line; guest time is already inside user time (proc(5)).</summary>
+    private static (long Total, long Idle)? Ticks(string line)
+    {
+        var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (fields.Length < 6 || fields[0] != "cpu") return null;
+        long total = 0;
+        var values = new long[Math.Min(fields.Length - 1, 8)];  // user .. steal; guest and guest_nice are counted in user and nice
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (!long.TryParse(fields[i + 1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out values[i])) return null;
+            total += values[i];
+        }
+        return (total, values[3] + values[4]);
+    }
+
+    private static string? ReadCpuLine()
+    {
+        try
+        {
+            using var reader = new StreamReader("/proc/stat");
+            return reader.ReadLine();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The first field of /proc/loadavg; null where it cannot be read.</summary>
