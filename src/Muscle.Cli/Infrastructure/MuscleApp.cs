@@ -30,7 +30,7 @@ public static class MuscleApp
             "Muscle.NET: measure and fix negative flips when a task adapter moves to a new base LLM (MUSCLE, arXiv 2407.09435).");
         var threads = new Option<int?>("--threads")
         {
-            Description = "CPU threads for tensor math (default: LibTorch's choice, one per core; idle threads sleep when the load average shows other work).",
+            Description = "CPU threads for tensor math (default: LibTorch's choice, one per core; idle threads sleep when other processes keep the CPUs busy at start-up).",
             Recursive = true,
         };
         // --version prints what `muscle version` prints (System.CommandLine's own prints the bare informational version).

@@ -147,16 +147,34 @@ public static class TaskEvaluator
             NoRepeatNgramSize = spec.NoRepeatNgramSize,
         };
         var rouge = spec.Metric == "rouge1" ? new RougeScorer("rouge1") : null;
+        var prompts = new string[examples.Count];
+        var promptIds = new IReadOnlyList<int>[examples.Count];
+        for (var i = 0; i < examples.Count; i++)
+        {
+            prompts[i] = task.TrainingText(examples[i]).Context;
+            var ids = tokenizer.Encode(prompts[i], addBos: true);
+            promptIds[i] = ids.Count > options.MaxSeqLen ? ids.Skip(ids.Count - options.MaxSeqLen).ToList() : ids;
+        }
+        // Greedy decoding of up to BatchSize prompts of one token length at a time (no padding: each row's positions and
+        // attention are its own); the predictions keep the examples' order.
+        var outputs = new GenerationResult[examples.Count];
+        var done = 0;
+        foreach (var sameLength in Enumerable.Range(0, examples.Count).GroupBy(i => promptIds[i].Count))
+            foreach (var batch in sameLength.Chunk(options.BatchSize))
+            {
+                var results = generator.GenerateBatch([.. batch.Select(i => promptIds[i])], genOptions);
+                for (var b = 0; b < batch.Length; b++) outputs[batch[b]] = results[b];
+                done += batch.Length;
+                progress?.Report(new EvaluationProgress(done, examples.Count));
+            }
         var predictions = new List<InstancePrediction>(examples.Count);
         double total = 0;
         var contextFull = new List<string>();
         for (var i = 0; i < examples.Count; i++)
         {
             var ex = examples[i];
-            var prompt = task.TrainingText(ex).Context;
-            var ids = tokenizer.Encode(prompt, addBos: true);
-            if (ids.Count > options.MaxSeqLen) ids = ids.Skip(ids.Count - options.MaxSeqLen).ToList();
-            var generated = generator.GenerateFromIds(ids, genOptions);
+            var prompt = prompts[i];
+            var generated = outputs[i];
             if (generated.StopReason == StopReason.ContextFull) contextFull.Add(ex.Id);
             var scored = task.Score(generated.Text, ex);
             var score = scored.Score ?? rouge!.Score(scored.Reference, scored.Prediction).FMeasure;
@@ -177,7 +195,6 @@ public static class TaskEvaluator
             {
                 LogSample = GenerativeLogSample(i, ex, prompt, spec, genOptions.MaxNewTokens, generated.Text, scored.Prediction, score),
             });
-            progress?.Report(new EvaluationProgress(i + 1, examples.Count));
         }
         var metrics = new Dictionary<string, double> { [spec.Metric] = total / examples.Count };
         IReadOnlyList<string> warnings = contextFull.Count == 0 ? [] :
