@@ -99,7 +99,7 @@ public static class MuscleStep
             {
                 var (oldT, newT) = teachers.Teachers(batch, items, training: true, needOld: true, needNew: true);
                 newModel.SetAdapter(student.Name);
-                var logits = ExactTeachers.CountedLogits(newModel, batch); // [N, V]
+                var logits = batch.CountedLogits(newModel); // [N, V]
                 var terms = CompatibilityLoss.Compute(logits, batch.CountedLabels(), batch.CountedSequence, batch.Sequences,
                                                       oldT!, newT!, Options);
                 var loss = terms.Total / batch.CountedTokens;

@@ -78,7 +78,7 @@ public sealed class ChoiceCompatibilityObjective : ITrainingObjective
             using var tokenBatch = _gold.TrainBatch(microItems, device);
             var (oldT, newT) = _tokenTeachers!.Teachers(tokenBatch, microItems, training: true, needOld: true, needNew: true);
             _newModel.SetAdapter(_student.Name);
-            var rows = tokenBatch.SelectCounted(_newModel.Forward(tokenBatch.InputIds, null, tokenBatch.AttentionMask));
+            var rows = tokenBatch.CountedLogits(_newModel);
             var tokenTerms = CompatibilityLoss.Compute(rows, tokenBatch.CountedLabels(), tokenBatch.CountedSequence, tokenBatch.Sequences,
                 oldT!, newT!, _options with { Strategy = CompatibilityStrategies.Default, CeWeight = null });
             loss = loss + tokenTerms.Total / nTokens;

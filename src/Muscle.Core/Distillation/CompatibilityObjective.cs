@@ -65,7 +65,7 @@ public sealed class CompatibilityObjective : ITrainingObjective
     {
         var (oldT, newT) = _teachers.Teachers(batch, items, training, NeedsOld, NeedsNew);
         _newModel.SetAdapter(_student.Name);
-        var student = ExactTeachers.CountedLogits(_newModel, batch); // [N, V]
+        var student = batch.CountedLogits(_newModel); // [N, V]
         return CompatibilityLoss.Compute(student, batch.CountedLabels(), batch.CountedSequence, batch.Sequences,
                                          oldT!, newT!, _options);
     }

@@ -24,13 +24,13 @@ public sealed class ExactTeachers(ICausalLM oldModel, ICausalLM newModel, string
         var labels = batch.CountedLabels();
         ITeacherTokens? oldT = null, newT = null;
         if (needOld)
-            oldT = new DenseTeacherTokens(CountedLogits(oldModel, batch), labels, temperature);
+            oldT = new DenseTeacherTokens(batch.CountedLogits(oldModel), labels, temperature);
         if (needNew)
         {
             newModel.SetAdapter(newTaskAdapter);
             try
             {
-                newT = new DenseTeacherTokens(CountedLogits(newModel, batch), labels, temperature);
+                newT = new DenseTeacherTokens(batch.CountedLogits(newModel), labels, temperature);
             }
             finally
             {
@@ -38,15 +38,5 @@ public sealed class ExactTeachers(ICausalLM oldModel, ICausalLM newModel, string
             }
         }
         return (oldT, newT);
-    }
-
-    /// <summary>
-    /// [N, V] logits at the counted positions, in the model's dtype. The [B, T, V] forward output is freed here rather
-    /// than at the end of the step (index_select keeps no reference to its input, with or without a graph).
-    /// </summary>
-    public static Tensor CountedLogits(ICausalLM model, CausalBatch batch)
-    {
-        using var scope = NewDisposeScope();
-        return batch.SelectCounted(model.Forward(batch.InputIds, null, batch.AttentionMask)).MoveToOuterDisposeScope();
     }
 }

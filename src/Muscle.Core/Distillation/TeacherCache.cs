@@ -212,7 +212,7 @@ public static class TeacherCache
                                   ScalarType valueType, Dictionary<string, Tensor> rows)
     {
         // DenseTeacherTokens gives the argmax and log p(y) exactly as exact mode computes them, so masks agree.
-        var dense = new DenseTeacherTokens(batch.SelectCounted(model.Forward(batch.InputIds, null, batch.AttentionMask)), labels, temperature);
+        var dense = new DenseTeacherTokens(batch.CountedLogits(model), labels, temperature);
         var logProbsT = (dense.Logits! / temperature).log_softmax(-1); // [N, V]
         var (values, ids) = logProbsT.topk(k, dim: -1);                // [N, k] each, descending
         // Tail mass as a log-sum-exp over the other entries: exact even when it is tiny (1 − Σ top-k would cancel).

@@ -67,7 +67,8 @@ public sealed class TextGenerator(ICausalLM model, MuscleTokenizer tokenizer)
                     for (var t = 0; t < feed; t++) ids[a * feed + t] = history[history.Count - feed + t];
                 }
                 using var input = tensor(ids, [active.Count, feed], device: device);
-                var logits = model.Forward(input, cache).select(1, -1).to_type(ScalarType.Float32); // [B, V]
+                // The LM head runs on the last position only: the prompt's other positions are never read.
+                var logits = model.LmHead(model.ForwardHidden(input, cache).select(1, -1)).to_type(ScalarType.Float32); // [B, V]
                 // A host sync like the id read-back below. NaN/inf logits come from broken weights; sampling would die in
                 // multinomial and greedy would pick an arbitrary id.
                 if (!logits.isfinite().all().item<bool>())
@@ -152,21 +153,5 @@ public sealed class TextGenerator(ICausalLM model, MuscleTokenizer tokenizer)
         }
         var sample = multinomial(probs.cpu(), 1, generator: generator);
         return (int)sample.item<long>();
-    }
-}
-
-/// <summary>lm-eval's "until" rule: cut the continuation at the earliest occurrence of any stop sequence.</summary>
-public static class StopSequences
-{
-    public static string? Cut(string text, IReadOnlyList<string> stops)
-    {
-        var best = -1;
-        foreach (var s in stops)
-        {
-            if (s.Length == 0) continue;
-            var i = text.IndexOf(s, StringComparison.Ordinal);
-            if (i >= 0 && (best < 0 || i < best)) best = i;
-        }
-        return best < 0 ? null : text[..best];
     }
 }

@@ -1,3 +1,4 @@
+using Muscle.Models;
 using Muscle.Tokenization;
 using static TorchSharp.torch;
 
@@ -16,6 +17,17 @@ public sealed class CausalBatch : IDisposable
     /// <summary>Rows of [B, T, ...] at the counted positions: [N, ...].</summary>
     public Tensor SelectCounted(Tensor perPosition) =>
         perPosition.reshape([-1, .. perPosition.shape[2..]]).index_select(0, CountedPositions);
+
+    /// <summary>
+    /// [N, V] logits of <paramref name="model"/> at the counted positions, in the model's dtype: the LM head runs on those
+    /// positions' hidden states only (a row of a matrix product does not depend on the other rows, so these are the rows
+    /// the full [B, T, V] output would hold; with answer-only loss most positions are prompt).
+    /// </summary>
+    public Tensor CountedLogits(ICausalLM model)
+    {
+        using var scope = NewDisposeScope();
+        return model.LmHead(SelectCounted(model.ForwardHidden(InputIds, null, AttentionMask))).MoveToOuterDisposeScope();
+    }
 
     /// <summary>The next-token targets of the counted positions: [N].</summary>
     public Tensor CountedLabels() => Labels.reshape(-1).index_select(0, CountedPositions);

@@ -15,11 +15,14 @@ public sealed class CrossEntropyObjective(ICausalLM model, TokenizedSplit data) 
         using var scope = NewDisposeScope();
         using var batch = data.TrainBatch(microItems, model.Device());
         if (n == 0 || batch.CountedTokens == 0) return zeros(1, device: batch.InputIds.device, requires_grad: true).sum().MoveToOuterDisposeScope();
-        var logits = model.Forward(batch.InputIds, null, batch.AttentionMask); // [B, T, V]
-        return (LanguageModelLoss.SumCrossEntropy(logits, batch.Labels) / n).MoveToOuterDisposeScope();
+        return (CountedCrossEntropy(model, batch) / n).MoveToOuterDisposeScope();
     }
 
     public long Tokens(IReadOnlyList<int> items) => data.Tokens(items);
+
+    /// <summary>Summed next-token CE over the batch's counted positions (the LM head runs on those only).</summary>
+    private static Tensor CountedCrossEntropy(ICausalLM model, CausalBatch batch) =>
+        LanguageModelLoss.SumCrossEntropy(batch.CountedLogits(model), batch.CountedLabels());
 
     public double ValidationLoss(int batchSize) => ValidationCrossEntropy(model, data, batchSize);
 
@@ -33,7 +36,7 @@ public sealed class CrossEntropyObjective(ICausalLM model, TokenizedSplit data) 
             using var _ = batch;
             if (batch.CountedTokens == 0) continue;
             using var scope = NewDisposeScope();
-            sum += LanguageModelLoss.SumCrossEntropy(model.Forward(batch.InputIds, null, batch.AttentionMask), batch.Labels).item<float>();
+            sum += CountedCrossEntropy(model, batch).item<float>();
             counted += batch.CountedTokens;
         }
         return counted == 0 ? double.NaN : sum / counted;

@@ -7,8 +7,8 @@ namespace Muscle.Training;
 /// <summary>Next-token cross-entropy in fp32 with ignore index −100, summed (callers divide by the step's counted tokens).</summary>
 public static class LanguageModelLoss
 {
-    /// <param name="logits">[B, T, V] in any float dtype.</param>
-    /// <param name="labels">[B, T] int64, −100 = not counted.</param>
+    /// <param name="logits">[B, T, V] (or [N, V]) in any float dtype.</param>
+    /// <param name="labels">[B, T] (or [N]) int64, −100 = not counted.</param>
     /// <returns>A scalar fp32 tensor: Σ −log softmax(logits)[label] over counted positions.</returns>
     public static Tensor SumCrossEntropy(Tensor logits, Tensor labels)
     {
