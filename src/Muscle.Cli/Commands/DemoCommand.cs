@@ -12,7 +12,7 @@ public static class DemoCommand
 {
     public static Command Create(CliContext ctx)
     {
-        var quick = new Option<bool>("--quick") { Description = "A 4× smaller world and shorter training (≈ 30–50 s on an idle 2-core machine, ≈ 100 s on a busy one; the CI smoke test)." };
+        var quick = new Option<bool>("--quick") { Description = "A 4× smaller world and shorter training (≈ 25–50 s on an idle 2-core machine, ≈ 100 s on a busy one; the CI smoke test)." };
         var output = new Option<DirectoryInfo>("--out") { Description = "Run directory; stages are cached, so a rerun continues.", DefaultValueFactory = _ => new DirectoryInfo("muscle-demo") };
         var seed = new Option<long>("--seed") { Description = "World seed (words, tokenizer, data).", DefaultValueFactory = _ => 1 };
         var adapterSeeds = new Option<string>("--adapter-seeds", "--adapter-seed")

@@ -1,6 +1,6 @@
 namespace Muscle.Recipes;
 
-/// <summary>How big the embedded demo is: the full run (~16 min on a 2-core machine with <c>auto</c>, over its 10-minute budget: docs/RESULTS.md) or <c>--quick</c> (≤ 2 min, the CI smoke test).</summary>
+/// <summary>How big the embedded demo is: the full run (~9 min on an idle 2-core machine with <c>auto</c>, docs/RESULTS.md) or <c>--quick</c> (≤ 2 min, the CI smoke test).</summary>
 public sealed record DemoOptions
 {
     public bool Quick { get; init; }

@@ -18,8 +18,8 @@ namespace Muscle.Recipes;
 /// first 30 % of the corpus, v2 = v1 continued on all of it, as real updates are; then for each task a v1 adapter is
 /// trained and <c>muscle update</c> runs (v2 adapter with v1's recipe, the compatibility adapter — by default
 /// <c>--strategy auto</c>'s choice on the validation split —, evaluation, comparison), and each task's strategies are
-/// compared side by side on the test set. Every stage is cached in the output directory, so a rerun (or a run after a
-/// kill) continues where it stopped.
+/// compared side by side on the test set. The (adapter seed, task) pairs run in lanes (<see cref="Lanes"/>). Every stage
+/// is cached in the output directory, so a rerun (or a run after a kill) continues where it stopped.
 /// </summary>
 public static class DemoPipeline
 {
@@ -56,7 +56,7 @@ public static class DemoPipeline
     /// <summary>
     /// Pretraining recipe of v1 (from scratch on the v1 share of the corpus) and of v2 (v1 continued on all of it). The sentiment
     /// adapters stay at chance until the bases have seen the labelled reviews several times:
-    /// 1,500 steps are ~6.8 passes over the v1 share and ~2 over the whole corpus (~90 s per base on the 2-core machine).
+    /// 1,500 steps are ~6.8 passes over the v1 share and ~2 over the whole corpus (~100 s per base on the 2-core machine).
     /// The quick recipe is a smoke test of the chain: its bases are too weak for the effect.
     /// </summary>
     public static PretrainOptions PretrainRecipe(bool quick) => quick
@@ -132,54 +132,76 @@ public static class DemoPipeline
             skipped, resume => Pretrainer.Run(new PretrainSource { CorpusPath = world.Corpus, TokenizerDir = world.TokenizerDirectory, InitFrom = v1 },
                 recipe, v2, resume, o.DType, progress.In("pretrain base v2 (v1 continued)"), o.Device), progress);
 
-        var seeds = new List<DemoSeedResult>();
-        var index = new List<RunIndexEntry>();
-        foreach (var seed in o.AdapterSeeds)
+        // Every (adapter seed, task) pair is independent of the others once the bases exist: they run in lanes.
+        var work = o.AdapterSeeds.SelectMany(seed => tasks.Select(task => (Seed: seed, Task: task))).ToList();
+        var lanes = Lanes(o, work.Count, [.. tasks.Select(t => AdapterRecipe(o.Quick, t.TaskFormat, o.AdapterSeeds[0]))]);
+        var shared = lanes > 1 && progress is not null ? new SerialProgress(progress) : progress;
+        var runs = new DemoTaskRun[work.Count];
+        WorkLanes.Run(work.Count, lanes, i =>
         {
-            var seedRoot = Path.Combine(root, $"seed-{seed}");
-            var seedProgress = o.AdapterSeeds.Count > 1 ? progress.In($"seed {seed}") : progress;
-            var rows = new List<DemoTaskRow>();
-            foreach (var task in tasks)
-            {
-                var adapterRecipe = AdapterRecipe(o.Quick, task.TaskFormat, seed);
-                var taskDir = Path.Combine(seedRoot, task.Name);
-                var train = Path.Combine(world.Directory, task.TrainFile);
-                var test = Path.Combine(world.Directory, task.TestFile);
-                var v1Adapter = Path.Combine(taskDir, "v1-adapter");
-                var data = TaskData.Load(task.TaskFormat, train, null, null, null, adapterRecipe);
-                var kind = data.Task.Kind;
-                Stages.Run(seedRoot, $"adapter-v1-{task.Name}", v1Adapter, new { adapterRecipe, v1 = keys.Key(v1), data = keys.Key(train), dtype = Models.DTypes.Name(o.DType) },
-                    skipped, resume => AdapterTrainer.Train(v1, data, adapterRecipe, v1Adapter, resume, o.DType,
-                        seedProgress.In(task.Name).In("train v1 adapter"), o.Device), seedProgress);
-                var updateDir = Path.Combine(taskDir, "update");
-                var request = new UpdateRequest
-                {
-                    OldModelDir = v1, OldAdapterDir = v1Adapter, NewModelDir = v2, Task = task.TaskFormat, TaskLabel = task.Name, TrainFile = train, TestFile = test,
-                    OutDir = updateDir, Training = adapterRecipe,
-                    Compatibility = new CompatibilityLossOptions { Strategy = fixedStrategy ?? CompatibilityStrategies.Default, Temperature = 2 },
-                    Evaluation = new EvaluationOptions { BatchSize = 16, MaxNewTokens = MaxNewTokens(o.Quick, task.Name) }, DType = o.DType, Device = o.Device,
-                    // auto: one teacher cache for every candidate and every arm of the table (the same one update would make).
-                    TeacherCache = fixedStrategy is null ? new TeacherCacheOptions(Path.Combine(updateDir, "teacher-cache")) : null,
-                    Selection = fixedStrategy is null ? new StrategySelectionOptions { Tolerance = o.SelectTolerance, Candidates = Candidates(o.Quick, kind) } : null,
-                };
-                var result = UpdatePipeline.Run(request, seedProgress.In(task.Name));
-                skipped.AddRange(result.SkippedStages.Select(s => $"seed-{seed}/{task.Name}/{s}"));
-                var strategy = result.Strategy ?? request.Compatibility.Strategy.Id;
-                index.Add(new RunIndexEntry("Tasks: v1 → v2 with " + (fixedStrategy is null ? "the strategy chosen on the validation split" : $"strategy {strategy}"),
-                    $"seed-{seed}/{task.Name}/update/report/report.html",
-                    UpdatePipeline.ReportContextOf(request, fixedStrategy is null ? $"auto: {strategy}" : strategy), result.Comparison));
-
-                // The task's strategies table, on the test set, in the update's run directory: the candidates' stages are reused.
-                var armIds = AblationPipeline.Arms(o.Strategies ?? TableStrategies(o.Quick, kind), request.Compatibility, kind == Tasks.TaskKind.MultipleChoice, allowNone: true);
-                var table = armIds.Count == 0 ? [] : AblationPipeline.RunSelecting(request with { NewAdapterDir = result.NewAdapterDir, Selection = null },
-                    armIds.Select(a => a.Name).ToList(), seedProgress.In(task.Name).In("strategies"), writeIndex: false).Rows;
-                rows.Add(new DemoTaskRow(task.Name, task.TaskFormat, result.Comparison, strategy, result.Selection, table));
-                index.AddRange(AblationPipeline.IndexEntries(request, table, $"seed-{seed}/{task.Name}/update/"));
-            }
-            seeds.Add(new DemoSeedResult(seed, rows));
-        }
+            var seedProgress = o.AdapterSeeds.Count > 1 ? shared.In($"seed {work[i].Seed}") : shared;
+            runs[i] = RunTask(o, world, keys, v1, v2, fixedStrategy, work[i].Seed, work[i].Task, seedProgress);
+        });
+        var seeds = o.AdapterSeeds.Select((seed, k) => new DemoSeedResult(seed, [.. runs.Skip(k * tasks.Count).Take(tasks.Count).Select(r => r.Row)])).ToList();
+        var index = runs.SelectMany(r => r.Index).ToList();
+        skipped.AddRange(runs.SelectMany(r => r.Skipped));
         RunIndex.Write(root, "muscle demo", index, $"Synthetic world seed {o.WorldSeed}; adapter seeds {string.Join(", ", o.AdapterSeeds)}"
                                                   + (o.Quick ? "; quick recipe (too weak for the effect)" : "") + ".");
         return new DemoResult(seeds, root, skipped);
+    }
+
+    /// <summary>
+    /// How many (seed, task) pairs run at once: on the CPU, one per intra-op thread (the demo's tiny adapters gain
+    /// little from a second thread, see <see cref="WorkLanes"/>), up to the number of pairs; one on an accelerator, or when
+    /// a recipe draws from torch's global random generator (LoRA dropout), whose draws must not interleave.
+    /// </summary>
+    public static int Lanes(DemoOptions o, int pairs, IReadOnlyList<AdapterTrainingOptions> recipes)
+    {
+        if (o.Device is { } device && device.type != TorchSharp.DeviceType.CPU) return 1;
+        if (recipes.Any(r => r.Dropout > 0)) return 1;
+        return Math.Clamp(get_num_threads(), 1, Math.Max(1, pairs));
+    }
+
+    /// <summary>One task of one adapter seed: the v1 adapter, the update (under <c>auto</c> with its candidates) and the strategies table.</summary>
+    private static DemoTaskRun RunTask(DemoOptions o, WorldFiles world, ContentHashes keys, string v1, string v2, CompatibilityStrategy? fixedStrategy,
+                                       long seed, WorldTask task, IProgress<RunEvent>? seedProgress)
+    {
+        var skipped = new List<string>();
+        var index = new List<RunIndexEntry>();
+        var seedRoot = Path.Combine(Path.GetFullPath(o.OutDir), $"seed-{seed}");
+        var adapterRecipe = AdapterRecipe(o.Quick, task.TaskFormat, seed);
+        var taskDir = Path.Combine(seedRoot, task.Name);
+        var train = Path.Combine(world.Directory, task.TrainFile);
+        var test = Path.Combine(world.Directory, task.TestFile);
+        var v1Adapter = Path.Combine(taskDir, "v1-adapter");
+        var data = TaskData.Load(task.TaskFormat, train, null, null, null, adapterRecipe);
+        var kind = data.Task.Kind;
+        Stages.Run(seedRoot, $"adapter-v1-{task.Name}", v1Adapter, new { adapterRecipe, v1 = keys.Key(v1), data = keys.Key(train), dtype = Models.DTypes.Name(o.DType) },
+            skipped, resume => AdapterTrainer.Train(v1, data, adapterRecipe, v1Adapter, resume, o.DType,
+                seedProgress.In(task.Name).In("train v1 adapter"), o.Device), seedProgress);
+        var updateDir = Path.Combine(taskDir, "update");
+        var request = new UpdateRequest
+        {
+            OldModelDir = v1, OldAdapterDir = v1Adapter, NewModelDir = v2, Task = task.TaskFormat, TaskLabel = task.Name, TrainFile = train, TestFile = test,
+            OutDir = updateDir, Training = adapterRecipe,
+            Compatibility = new CompatibilityLossOptions { Strategy = fixedStrategy ?? CompatibilityStrategies.Default, Temperature = 2 },
+            Evaluation = new EvaluationOptions { BatchSize = 16, MaxNewTokens = MaxNewTokens(o.Quick, task.Name) }, DType = o.DType, Device = o.Device,
+            // auto: one teacher cache for every candidate and every arm of the table (the same one update would make).
+            TeacherCache = fixedStrategy is null ? new TeacherCacheOptions(Path.Combine(updateDir, "teacher-cache")) : null,
+            Selection = fixedStrategy is null ? new StrategySelectionOptions { Tolerance = o.SelectTolerance, Candidates = Candidates(o.Quick, kind) } : null,
+        };
+        var result = UpdatePipeline.Run(request, seedProgress.In(task.Name));
+        skipped.AddRange(result.SkippedStages.Select(s => $"seed-{seed}/{task.Name}/{s}"));
+        var strategy = result.Strategy ?? request.Compatibility.Strategy.Id;
+        index.Add(new RunIndexEntry("Tasks: v1 → v2 with " + (fixedStrategy is null ? "the strategy chosen on the validation split" : $"strategy {strategy}"),
+            $"seed-{seed}/{task.Name}/update/report/report.html",
+            UpdatePipeline.ReportContextOf(request, fixedStrategy is null ? $"auto: {strategy}" : strategy), result.Comparison));
+
+        // The task's strategies table, on the test set, in the update's run directory: the candidates' stages are reused.
+        var armIds = AblationPipeline.Arms(o.Strategies ?? TableStrategies(o.Quick, kind), request.Compatibility, kind == Tasks.TaskKind.MultipleChoice, allowNone: true);
+        var table = armIds.Count == 0 ? [] : AblationPipeline.RunSelecting(request with { NewAdapterDir = result.NewAdapterDir, Selection = null },
+            armIds.Select(a => a.Name).ToList(), seedProgress.In(task.Name).In("strategies"), writeIndex: false).Rows;
+        index.AddRange(AblationPipeline.IndexEntries(request, table, $"seed-{seed}/{task.Name}/update/"));
+        return new DemoTaskRun(new DemoTaskRow(task.Name, task.TaskFormat, result.Comparison, strategy, result.Selection, table), index, skipped);
     }
 }

@@ -14,10 +14,13 @@ public class DemoSmokeTests
     public void QuickDemoRunsTheWholeChainAndWritesWellFormedOutputs()
     {
         var dir = Directory.CreateTempSubdirectory("muscle-demo-").FullName;
+        var alone = dir + "-alone";
+        var threads = TorchSharp.torch.get_num_threads();
         try
         {
             var (o, e, progress) = (new StringWriter(), new StringWriter(), new StringWriter());
-            var code = MuscleApp.Run(["demo", "--quick", "--out", dir], o, e, ProgressDisplay.ConsoleFor(progress, isTerminal: false));
+            // Two threads: the three tasks run in two lanes of one thread each (DemoPipeline.Lanes).
+            var code = MuscleApp.Run(["--threads", "2", "demo", "--quick", "--out", dir], o, e, ProgressDisplay.ConsoleFor(progress, isTerminal: false));
             Assert.True(code == 0, e.ToString());
             // Progress on a pipe: plain lines counting the stages up to the plan's last one.
             var stages = System.Text.RegularExpressions.Regex.Matches(progress.ToString(), @"stage (\d+)/(\d+) ")
@@ -62,7 +65,35 @@ public class DemoSmokeTests
             // A rerun reuses every stage.
             var again = MuscleApp.Run(["demo", "--quick", "--out", dir], new StringWriter(), new StringWriter());
             Assert.Equal(0, again);
+
+            // The tasks one after the other on one thread, on the same bases, give the same predictions and tables.
+            CopyDirectory(dir, alone);
+            Directory.Delete(Path.Combine(alone, "seed-42"), recursive: true);
+            var o1 = new StringWriter();
+            Assert.Equal(0, MuscleApp.Run(["--threads", "1", "demo", "--quick", "--out", alone], o1, new StringWriter()));
+            var predictions = Directory.GetFiles(Path.Combine(dir, "seed-42"), "*.jsonl", SearchOption.AllDirectories)
+                .Where(f => f.Contains($"{Path.DirectorySeparatorChar}predictions{Path.DirectorySeparatorChar}")).ToList();
+            Assert.True(predictions.Count >= 15, $"{predictions.Count} prediction files");
+            foreach (var f in predictions)
+                Assert.True(File.ReadAllBytes(f).AsSpan().SequenceEqual(File.ReadAllBytes(alone + f[dir.Length..])), f);
+            Assert.Equal(Tables(output), Tables(o1.ToString()));
         }
-        finally { Directory.Delete(dir, recursive: true); }
+        finally
+        {
+            TorchSharp.torch.set_num_threads(threads);
+            Directory.Delete(dir, recursive: true);
+            if (Directory.Exists(alone)) Directory.Delete(alone, recursive: true);
+        }
+    }
+
+    /// <summary>The printed tables without the run directory line (its path and time differ between runs).</summary>
+    private static string Tables(string output) =>
+        string.Join('\n', output.Split('\n').Where(l => !l.StartsWith("run directory:", StringComparison.Ordinal)));
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        foreach (var sub in Directory.GetDirectories(from)) CopyDirectory(sub, Path.Combine(to, Path.GetFileName(sub)));
     }
 }
