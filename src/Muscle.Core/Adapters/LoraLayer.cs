@@ -1,3 +1,5 @@
+using TorchSharp;
+using Muscle.Modules;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -15,6 +17,7 @@ public sealed class LoraLayer : nn.Module<Tensor, Tensor>
 {
     private readonly Linear lora_A;
     private readonly Linear lora_B;
+    private readonly Scalar _scaling; // kept: see KeptScalars
 
     public LoraLayer(long inFeatures, long outFeatures, int rank, double scaling, double dropout, Generator? generator)
         : base(nameof(LoraLayer))
@@ -30,6 +33,7 @@ public sealed class LoraLayer : nn.Module<Tensor, Tensor>
         }
         Rank = rank;
         Scaling = scaling;
+        _scaling = scaling.ToScalar();
         Dropout = dropout;
         RegisterComponents();
     }
@@ -52,7 +56,7 @@ public sealed class LoraLayer : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var h = Dropout > 0 && training ? nn.functional.dropout(x, Dropout, training: true) : x;
         if (h.dtype != A.dtype) h = h.to_type(A.dtype);
-        var y = lora_B.forward(lora_A.forward(h)).mul(Scaling);
+        var y = lora_B.forward(lora_A.forward(h)).mul(_scaling);
         if (y.dtype != x.dtype) y = y.to_type(x.dtype);
         return y.MoveToOuterDisposeScope();
     }

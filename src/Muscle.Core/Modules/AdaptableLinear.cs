@@ -84,7 +84,7 @@ public sealed class AdaptableLinear : nn.Module<Tensor, Tensor>
         var y = IsConv1D
             ? (_bias is null ? torch.matmul(x, _weight) : torch.matmul(x, _weight).add_(_bias))
             : nn.functional.linear(x, _weight, _bias);
-        if (!AdaptersDisabled && ActiveAdapter is { } name && _adapters.TryGet(name, out var adapter)) y = y + adapter.forward(x);
+        if (!AdaptersDisabled && ActiveAdapter is { } name && _adapters.TryGet(name, out var adapter)) y = KeptScalars.Add(y, adapter.forward(x));
         return y.MoveToOuterDisposeScope();
     }
 }

@@ -75,7 +75,7 @@ public sealed class RotaryEmbedding
         var rot = (r == d ? x : x.narrow(-1, 0, r)).to_type(ScalarType.Float32);
         var halves = rot.chunk(2, -1);
         var rotated = torch.cat([-halves[1], halves[0]], -1);        // rotate_half
-        var y = (rot * cos + rotated * sin).to_type(x.dtype);
+        var y = KeptScalars.Add(rot * cos, rotated * sin).to_type(x.dtype);
         if (r != d) y = torch.cat([y, x.narrow(-1, r, d - r)], -1);
         return y.MoveToOuterDisposeScope();
     }

@@ -1,3 +1,5 @@
+using TorchSharp;
+using Muscle.Modules;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -63,6 +65,8 @@ public sealed class AdamW : IDisposable
         var stepSize = LearningRate / bc1;
         using var scope = NewDisposeScope();
         using var _ = no_grad();
+        using Scalar beta1 = Beta1.ToScalar(), beta2 = Beta2.ToScalar(), oneMinusBeta1 = (1 - Beta1).ToScalar(),
+            oneMinusBeta2 = (1 - Beta2).ToScalar(), bc2 = bc2Sqrt.ToScalar(), eps = Eps.ToScalar(), minusStep = (-stepSize).ToScalar();
         for (var i = 0; i < _params.Length; i++)
         {
             var p = _params[i];
@@ -70,11 +74,16 @@ public sealed class AdamW : IDisposable
             if (g is null) continue;
             var g32 = g.to_type(ScalarType.Float32);
             var p32 = p.dtype == ScalarType.Float32 ? p : p.to_type(ScalarType.Float32);
-            if (_weightDecay[i] != 0) p32.mul_(1 - LearningRate * _weightDecay[i]);
-            _expAvg[i].mul_(Beta1).add_(g32, alpha: 1 - Beta1);
-            _expAvgSq[i].mul_(Beta2).addcmul_(g32, g32, value: 1 - Beta2);
-            var denom = (_expAvgSq[i].sqrt() / bc2Sqrt).add_(Eps);
-            p32.addcdiv_(_expAvg[i], denom, value: -stepSize);
+            // Every number as a Scalar that outlives the op (see Modules.KeptScalars); the same values as before.
+            if (_weightDecay[i] != 0)
+            {
+                using var decay = (1 - LearningRate * _weightDecay[i]).ToScalar();
+                p32.mul_(decay);
+            }
+            _expAvg[i].mul_(beta1).add_(g32, alpha: oneMinusBeta1);
+            _expAvgSq[i].mul_(beta2).addcmul_(g32, g32, value: oneMinusBeta2);
+            var denom = _expAvgSq[i].sqrt().div_(bc2).add_(eps, KeptScalars.One);
+            p32.addcdiv_(_expAvg[i], denom, value: minusStep);
             if (!ReferenceEquals(p32, p)) p.copy_(p32);
         }
     }

@@ -28,7 +28,7 @@ public sealed class Gpt2Block : nn.Module<Tensor, DecoderContext, Tensor>
     public override Tensor forward(Tensor x, DecoderContext ctx)
     {
         using var scope = torch.NewDisposeScope();
-        var h = x + _attn.call(_ln1.call(x), ctx);
-        return (h + _mlp.call(_ln2.call(h))).MoveToOuterDisposeScope();
+        var h = KeptScalars.Add(x, _attn.call(_ln1.call(x), ctx));
+        return KeptScalars.Add(h, _mlp.call(_ln2.call(h))).MoveToOuterDisposeScope();
     }
 }

@@ -28,7 +28,7 @@ public sealed class LlamaDecoderLayer : nn.Module<Tensor, DecoderContext, Tensor
     public override Tensor forward(Tensor x, DecoderContext ctx)
     {
         using var scope = torch.NewDisposeScope();
-        var h = x + _selfAttn.call(_inputLayernorm.call(x), ctx);
-        return (h + _mlp.call(_postAttentionLayernorm.call(h))).MoveToOuterDisposeScope();
+        var h = KeptScalars.Add(x, _selfAttn.call(_inputLayernorm.call(x), ctx));
+        return KeptScalars.Add(h, _mlp.call(_postAttentionLayernorm.call(h))).MoveToOuterDisposeScope();
     }
 }

@@ -32,6 +32,6 @@ public sealed class PhiDecoderLayer : nn.Module<Tensor, DecoderContext, Tensor>
         var h = _inputLayernorm.call(x);
         var attn = _residDropout.call(_selfAttn.call(h, ctx));
         var ff = _residDropout.call(_mlp.call(h));
-        return (attn + ff + x).MoveToOuterDisposeScope();
+        return KeptScalars.Add(KeptScalars.Add(attn, ff), x).MoveToOuterDisposeScope();
     }
 }
