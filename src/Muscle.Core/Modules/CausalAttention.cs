@@ -59,7 +59,7 @@ public static class CausalAttention
         if (keyMask is null) return true;
         if (keyMask.device_type != DeviceType.CPU || keyMask.dim() != 2 || keyMask.shape[1] != length) return false;
         using var scope = torch.NewDisposeScope();
-        var real = keyMask.ne(KeptScalars.Zero);                                                        // [B, T]
+        var real = keyMask.ne(KeptScalars.Zero);                                         // [B, T]
         var padThenReal = real.narrow(1, 1, length - 1).logical_and(real.narrow(1, 0, length - 1).logical_not());
         return !padThenReal.any().item<bool>();
     }
@@ -85,7 +85,7 @@ public static class CausalAttention
             if (keyMask.shape.Length != 2 || keyMask.shape[1] != s)
                 throw new ArgumentException(
                     $"attentionMask must be [B, {s}] (cached + new) or [B, {length}] (new), got [{string.Join(", ", keyMask.shape)}]");
-            var pad = keyMask.to(device).eq(KeptScalars.Zero).unsqueeze(1).unsqueeze(1);                   // [B, 1, 1, S]
+            var pad = keyMask.to(device).eq(KeptScalars.Zero).unsqueeze(1).unsqueeze(1); // [B, 1, 1, S]
             blocked = blocked.logical_or(pad);
         }
         return blocked.MoveToOuterDisposeScope();

@@ -14,13 +14,11 @@ namespace Muscle.Modules;
 public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
     [ComponentName(Name = "weight")] private Parameter _weight;
-    private readonly double _eps;
-    private readonly Scalar _epsScalar; // kept: see KeptScalars
+    private readonly Scalar _eps; // kept: see KeptScalars
 
     public RmsNorm(long size, double eps, Device? device = null, ScalarType? dtype = null) : base(nameof(RmsNorm))
     {
-        _eps = eps;
-        _epsScalar = eps.ToScalar();
+        _eps = eps.ToScalar();
         _weight = new Parameter(torch.ones([size], dtype, device));
         RegisterComponents();
     }
@@ -29,7 +27,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     {
         using var scope = torch.NewDisposeScope();
         var h = x.to_type(ScalarType.Float32);
-        h = h * torch.rsqrt(h.pow(KeptScalars.Two).mean([-1L], keepdim: true).add(_epsScalar, KeptScalars.One));
+        h = h * torch.rsqrt(h.pow(KeptScalars.Two).mean([-1L], keepdim: true).add(_eps, KeptScalars.One));
         return (_weight * h.to_type(x.dtype)).MoveToOuterDisposeScope();
     }
 }

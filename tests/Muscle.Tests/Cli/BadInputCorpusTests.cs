@@ -13,10 +13,7 @@ public sealed class BadInputCorpusTests
     private static readonly string Corpus = Path.Combine(SharedData.RepoRoot, "tests", "bad-inputs");
 
     // Hidden entries included: AtomicFile's leftovers would be ".name.tmp-…".
-    private static readonly EnumerationOptions Everything = new()
-    {
-        RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false, MatchType = MatchType.Simple,
-    };
+    private static readonly EnumerationOptions Everything = TestDirectories.Everything;
 
     public static TheoryData<string> Cases() => CaseNames(needsShared: false);
 
@@ -120,7 +117,7 @@ public sealed class BadInputCorpusTests
         try
         {
             var seed = Path.Combine(c.Dir, "out");
-            if (Directory.Exists(seed)) CopyDirectory(seed, outDir);
+            if (Directory.Exists(seed)) TestDirectories.Copy(seed, outDir);
             string Expand(string s) => s
                 .Replace("$CASE", c.Dir, StringComparison.Ordinal)
                 .Replace("$OUT", outDir, StringComparison.Ordinal)
@@ -172,14 +169,6 @@ public sealed class BadInputCorpusTests
                 : Path.GetRelativePath(root, p) + "/")
             .Order(StringComparer.Ordinal),
     ];
-
-    private static void CopyDirectory(string from, string to)
-    {
-        foreach (var dir in Directory.EnumerateDirectories(from, "*", Everything))
-            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, dir)));
-        foreach (var file in Directory.EnumerateFiles(from, "*", Everything))
-            File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
-    }
 }
 
 /// <summary>A theory skipped as a whole, with a message, when <c>../shared/data</c> is absent.</summary>

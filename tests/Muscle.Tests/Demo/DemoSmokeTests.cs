@@ -67,7 +67,7 @@ public class DemoSmokeTests
             Assert.Equal(0, again);
 
             // The tasks one after the other on one thread, on the same bases, give the same predictions and tables.
-            CopyDirectory(dir, alone);
+            TestDirectories.Copy(dir, alone);
             Directory.Delete(Path.Combine(alone, "seed-42"), recursive: true);
             var o1 = new StringWriter();
             Assert.Equal(0, MuscleApp.Run(["--threads", "1", "demo", "--quick", "--out", alone], o1, new StringWriter()));
@@ -90,10 +90,4 @@ public class DemoSmokeTests
     private static string Tables(string output) =>
         string.Join('\n', output.Split('\n').Where(l => !l.StartsWith("run directory:", StringComparison.Ordinal)));
 
-    private static void CopyDirectory(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
-        foreach (var sub in Directory.GetDirectories(from)) CopyDirectory(sub, Path.Combine(to, Path.GetFileName(sub)));
-    }
 }
